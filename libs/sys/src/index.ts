@@ -1,1 +1,15 @@
-export {};
+export * from './errors.js';
+export * from './libc.js';
+export * as ptrace from './ptrace.js';
+export { PTRACE, PTRACE_O, PTRACE_EVENT, USER_REGS_SIZE } from './ptrace.js';
+export * from './wait.js';
+export * from './regs.js';
+export * from './mem.js';
+export * from './inject.js';
+export * from './syscalls.js';
+export * from './spawn.js';
+export * from './proc/maps.js';
+export * from './proc/stat.js';
+export * from './proc/fds.js';
+export * from './kcmp.js';
+export * from './rlimit.js';

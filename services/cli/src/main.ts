@@ -1,1 +1,87 @@
-export async function run(argv: string[], name: string): Promise<void> { void argv; void name; }
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { dump, FERRY_VERSION } from '@ferry/dumper';
+import { restore } from '@ferry/restorer';
+import { show } from './show.js';
+import { makeLogger } from './logger.js';
+
+function pidArg(value: string): number {
+  const pid = Number(value);
+  if (!/^\d+$/.test(value) || pid <= 0) throw new InvalidArgumentError(`not a pid: ${value}`);
+  return pid;
+}
+
+/** Failures reach the user as one line naming the command and what went wrong. */
+function fail(command: string, e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`ferry ${command}: ${msg.split('\n')[0]}\n`);
+  process.exit(1);
+}
+
+export function buildProgram(name: string): Command {
+  const program = new Command(name)
+    .description('checkpoint and restore Linux process trees')
+    .version(FERRY_VERSION)
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  program
+    .command('dump')
+    .description('freeze a process, write its checkpoint to a directory, then kill it (or resume it)')
+    .requiredOption('-t, --tree <pid>', 'the process to checkpoint', pidArg)
+    .requiredOption('-D, --images-dir <dir>', 'directory to write the checkpoint into')
+    .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
+    .option('-v, --verbose', 'show each step on stderr')
+    .action(async (o) => {
+      try {
+        await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, log: makeLogger(!!o.verbose) });
+      } catch (e) {
+        fail('dump', e);
+      }
+    });
+
+  program
+    .command('restore')
+    .description('bring a checkpointed process back, with its pid; wait for it unless -d')
+    .requiredOption('-D, --images-dir <dir>', 'directory holding the checkpoint')
+    .option('-d, --restore-detached', 'exit once the process runs instead of waiting for it')
+    .option('--pidfile <file>', 'write the restored pid to this file')
+    .option('-v, --verbose', 'show each step on stderr')
+    .action(async (o) => {
+      let restored;
+      try {
+        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, log: makeLogger(!!o.verbose) });
+      } catch (e) {
+        fail('restore', e);
+      }
+      if (o.restoreDetached) process.exit(0);
+      const end = await restored.wait();
+      if (end.kind === 'exited') process.exit(end.code);
+      if (end.kind === 'signaled') process.exit(128 + end.signal);
+      process.exit(0);
+    });
+
+  program
+    .command('show')
+    .description('what a checkpoint holds: tables for people, --json for tools')
+    .argument('<dir>', 'checkpoint directory')
+    .option('--json', 'machine-readable output')
+    .action(async (dir: string, o) => {
+      try {
+        process.stdout.write((await show(dir, !!o.json)) + '\n');
+      } catch (e) {
+        fail('show', e);
+      }
+    });
+
+  return program;
+}
+
+export async function run(argv: string[], name: string): Promise<void> {
+  const program = buildProgram(name);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode);
+    fail(argv[0] ?? '', e);
+  }
+}

@@ -1,1 +1,3 @@
-export {};
+export { dump, FERRY_VERSION, type DumpOptions, type DumpSummary } from './dump.js';
+export { UnsupportedFdError } from './objects/fd.js';
+export type { Log } from './log.js';

@@ -1,0 +1,13 @@
+// Every kind's types and validator. A new kind is its .proto file, its module, and one line here
+// (the line makes its types public and lets the codec find `validate<Message>`).
+export * from './commit.js';
+export * from './core.js';
+export * from './fd.js';
+export * from './inventory.js';
+export * from './mm.js';
+export * from './pages.js';
+export * from './procattrs.js';
+export * from './pstree.js';
+export * from './regfile.js';
+export * from './signals.js';
+export * from './vma.js';

@@ -1,0 +1,29 @@
+import { FORMAT_VERSION, PAGE_SIZE } from '../limits.js';
+import { checkNotEmpty, checkPid, fail } from './checks.js';
+
+/** First record of every checkpoint: what made it and where. */
+export interface Inventory {
+  checkpointId: string;
+  formatVersion: number;
+  host: string;
+  kernel: string;
+  rootPid: number;
+  createdMs: bigint;
+  ferryVersion: string;
+  pageSize: number;
+  arch: string;
+}
+
+declare module '../kind-payloads.js' {
+  interface KindPayloads {
+    inventory: Inventory;
+  }
+}
+
+export function validateInventory(inv: Inventory): void {
+  checkNotEmpty(inv.checkpointId, 'checkpointId');
+  if (inv.formatVersion !== FORMAT_VERSION) fail(`formatVersion ${inv.formatVersion} is not supported (this build reads ${FORMAT_VERSION})`);
+  checkPid(inv.rootPid, 'rootPid');
+  // Page records count 4096-byte pages; another page size would misplace every one of them.
+  if (inv.pageSize !== PAGE_SIZE) fail(`pageSize ${inv.pageSize} is not supported (only ${PAGE_SIZE})`);
+}

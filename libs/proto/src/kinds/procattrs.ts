@@ -1,0 +1,40 @@
+import { checkAbsolutePath, checkPid, checkUnique, fail } from './checks.js';
+
+/** Process attributes that are neither memory, files nor signals. Object id: "procattrs:PID". */
+export interface ProcAttrs {
+  pid: number;
+  comm: string;
+  personality: number;
+  umask: number;
+  rlimits: Rlimit[];
+  cwd: string;
+  root: string;
+}
+
+export interface Rlimit {
+  resource: number;
+  cur: bigint;
+  max: bigint;
+}
+
+declare module '../kind-payloads.js' {
+  interface KindPayloads {
+    procattrs: ProcAttrs;
+  }
+}
+
+/** RLIM_NLIMITS: resources are 0..15. */
+const RLIMIT_COUNT = 16;
+
+export function validateProcAttrs(p: ProcAttrs): void {
+  checkPid(p.pid, 'pid');
+  if (p.umask > 0o777) fail(`umask 0o${p.umask.toString(8)} has bits beyond 0o777`);
+  p.rlimits.forEach((r, i) => {
+    if (r.resource >= RLIMIT_COUNT) fail(`rlimits[${i}].resource ${r.resource} is not a resource (0..${RLIMIT_COUNT - 1})`);
+    // setrlimit refuses a soft limit above the hard one.
+    if (r.cur > r.max) fail(`rlimits[${i}]: cur ${r.cur} is above max ${r.max}`);
+  });
+  checkUnique(p.rlimits.map((r) => r.resource), 'rlimits (resource)');
+  checkAbsolutePath(p.cwd, 'cwd');
+  checkAbsolutePath(p.root, 'root');
+}

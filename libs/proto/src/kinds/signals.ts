@@ -1,0 +1,40 @@
+import { SIGINFO_BYTES } from '../limits.js';
+import { checkEach, checkPid, checkUnique, fail } from './checks.js';
+
+/** Process-wide signal state. Object id: "signals:PID". */
+export interface Signals {
+  pid: number;
+  /** Every signal whose handler is not SIG_DFL. */
+  actions: SigAction[];
+  /** Process-wide queued siginfo (128 bytes each). */
+  sharedPending: Buffer[];
+}
+
+export interface SigAction {
+  signo: number;
+  handler: bigint;
+  flags: bigint;
+  restorer: bigint;
+  mask: bigint;
+}
+
+declare module '../kind-payloads.js' {
+  interface KindPayloads {
+    signals: Signals;
+  }
+}
+
+const SIGKILL = 9;
+const SIGSTOP = 19;
+const LAST_SIGNAL = 64;
+
+export function validateSignals(s: Signals): void {
+  checkPid(s.pid, 'pid');
+  s.actions.forEach((a, i) => {
+    if (a.signo < 1 || a.signo > LAST_SIGNAL) fail(`actions[${i}].signo ${a.signo} is not a signal (1..${LAST_SIGNAL})`);
+    // rt_sigaction refuses these two, so a restore could never apply the record.
+    if (a.signo === SIGKILL || a.signo === SIGSTOP) fail(`actions[${i}]: signal ${a.signo} cannot have a handler`);
+  });
+  checkUnique(s.actions.map((a) => a.signo), 'actions (signo)');
+  checkEach(s.sharedPending, 'sharedPending', SIGINFO_BYTES);
+}

@@ -1,0 +1,127 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { readFully } from './file-io.js';
+import { FrameError, readFrames } from './framing.js';
+import { ImageError } from './image-error.js';
+import type { KindName, KindPayloads } from './kind-payloads.js';
+import type { Commit } from './kinds/commit.js';
+import type { Inventory } from './kinds/inventory.js';
+import type { Pages } from './kinds/pages.js';
+import { describePages, PAGES_FILE, pagesLength, RECORDS_FILE } from './local-layout.js';
+import { verifyPageStore, type PageRun } from './page-store-check.js';
+import type { DecodedRecord, RecordSource } from './record-source.js';
+import { StreamError, StreamVerifier } from './stream-verifier.js';
+
+/** A local image directory, verified. */
+export interface Image extends RecordSource {
+  /** Absolute path of the image directory. */
+  readonly dir: string;
+  /** Absolute path of pages.img. */
+  readonly pageStorePath: string;
+}
+
+/**
+ * Reads DIR and verifies all of it (framing, envelopes, chain, counts, every payload, every page's
+ * crc32) before returning anything: a restore never starts from a damaged image. Throws ImageError.
+ */
+export async function loadLocalImage(dir: string): Promise<Image> {
+  const root = path.resolve(dir);
+  await checkIsDirectory(root);
+  const records: DecodedRecord[] = [];
+  const { inventory, commit } = await readRecords(root, records);
+  const pageStorePath = path.join(root, PAGES_FILE);
+  const runs: PageRun[] = [];
+  for (const r of records) if (r.kind === 'pages') runs.push({ seq: r.seq, pages: r.payload });
+  try {
+    await verifyPageStore(pageStorePath, runs, commit.pageBytes);
+  } catch (e) {
+    throw asImageError(e, PAGES_FILE, root);
+  }
+  return new LocalImage(root, pageStorePath, inventory, commit, records, runs);
+}
+
+async function checkIsDirectory(root: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(root);
+  } catch (e) {
+    throw new ImageError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${root}: no such directory` : `${root}: ${(e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new ImageError(`${root}: not a directory`);
+}
+
+async function readRecords(root: string, into: DecodedRecord[]): Promise<{ inventory: Inventory; commit: Commit }> {
+  let file: fs.FileHandle;
+  try {
+    file = await fs.open(path.join(root, RECORDS_FILE), 'r');
+  } catch (e) {
+    throw asImageError(e, RECORDS_FILE, root);
+  }
+  try {
+    const verifier = new StreamVerifier();
+    for await (const frame of readFrames(file)) into.push(verifier.accept(frame.bytes, `byte ${frame.offset}`));
+    return verifier.finish();
+  } catch (e) {
+    if (e instanceof FrameError || e instanceof StreamError) throw new ImageError(`${RECORDS_FILE}: ${e.message}`);
+    throw asImageError(e, RECORDS_FILE, root);
+  } finally {
+    await file.close();
+  }
+}
+
+function asImageError(e: unknown, file: string, root: string): Error {
+  if (e instanceof ImageError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new ImageError(`${file}: missing from ${root}`);
+  if (code) return new ImageError(`${file}: ${(e as Error).message}`);
+  return e as Error;
+}
+
+class LocalImage implements Image {
+  private readonly kinds = new Map<string, unknown[]>();
+  private readonly pageSeq = new Map<Pages, number>();
+
+  constructor(
+    readonly dir: string,
+    readonly pageStorePath: string,
+    readonly inventory: Inventory,
+    readonly commit: Commit,
+    readonly records: readonly DecodedRecord[],
+    runs: readonly PageRun[],
+  ) {
+    for (const r of records) {
+      let list = this.kinds.get(r.kind);
+      if (!list) this.kinds.set(r.kind, (list = []));
+      list.push(r.payload);
+    }
+    for (const r of runs) this.pageSeq.set(r.pages, r.seq);
+  }
+
+  get checkpointId(): string {
+    return this.inventory.checkpointId;
+  }
+
+  byKind<K extends KindName>(kind: K): KindPayloads[K][] {
+    // A copy: callers sort and filter, and the image stays as it was read.
+    return [...((this.kinds.get(kind) ?? []) as KindPayloads[K][])];
+  }
+
+  async readPages(pages: Pages): Promise<Buffer> {
+    const what = describePages(pages, this.pageSeq.get(pages));
+    const length = pagesLength(pages);
+    if (pages.offset + BigInt(length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new ImageError(`${PAGES_FILE}: ${what} points past the end of the page store`);
+    const file = await fs.open(this.pageStorePath, 'r').catch((e: unknown) => {
+      throw asImageError(e, PAGES_FILE, this.dir);
+    });
+    try {
+      const data = Buffer.allocUnsafe(length);
+      if ((await readFully(file, data, length, Number(pages.offset))) !== length) throw new ImageError(`${PAGES_FILE}: ${what} points past the end of the page store`);
+      // Checked again: the file may have changed since the image was loaded.
+      if (zlib.crc32(data) !== pages.crc32) throw new ImageError(`${PAGES_FILE}: crc mismatch in ${what}`);
+      return data;
+    } finally {
+      await file.close();
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  encodeRecord,
+  firstPrevHash,
+  frame,
+  recordHash,
+  RegFileType,
+  VmaKind,
+  type KindName,
+  type KindPayloads,
+  type LocalInventory,
+  type PayloadKind,
+  type RecordSink,
+} from '../src/index.js';
+
+const filled = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff));
+
+/** One payload of every kind, with 64-bit values above 2^53 wherever the field allows them. */
+export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
+  inventory: {
+    checkpointId: 'ckpt-sample',
+    formatVersion: 1,
+    host: 'host-a',
+    kernel: '6.18.0',
+    rootPid: 100,
+    createdMs: 1732280000123n,
+    ferryVersion: '0.1.0',
+    pageSize: 4096,
+    arch: 'x86_64',
+  },
+  commit: { recordCount: 0xffffffffffffffffn, kindCounts: { vma: 2n, pages: 0x20000000000001n }, pageBytes: 0xfffffffffffff000n },
+  pstree: { pid: 100, ppid: 1, pgid: 100, sid: 99, threads: [100, 101, 4194304] },
+  core: {
+    pid: 100,
+    tid: 101,
+    regs: filled(216, 1),
+    xstate: filled(2696, 2),
+    blocked: 0xffffffffffffffffn,
+    altstack: { sp: 0x7ffd12340000n, flags: 2, size: 8192n },
+    pending: [filled(128, 3), filled(128, 4)],
+    comm: 'sleep',
+    rseq: { pointer: 0x7f1234567020n, size: 32, signature: 0x53053053 },
+  },
+  signals: {
+    pid: 100,
+    actions: [
+      { signo: 2, handler: 0x401136n, flags: 0x4000000n, restorer: 0x7f0000012340n, mask: 0xfffffffffffbfeffn },
+      { signo: 64, handler: 1n, flags: 0n, restorer: 0n, mask: 0n },
+    ],
+    sharedPending: [filled(128, 5)],
+  },
+  procattrs: {
+    pid: 100,
+    comm: 'sleep',
+    personality: 0x0400000,
+    umask: 0o022,
+    rlimits: [
+      { resource: 7, cur: 1024n, max: 0xffffffffffffffffn },
+      { resource: 3, cur: 8388608n, max: 0xffffffffffffffffn },
+    ],
+    cwd: '/tmp/wörk dir',
+    root: '/',
+  },
+  mm: {
+    pid: 100,
+    startCode: 0x400000n,
+    endCode: 0x401000n,
+    startData: 0x403000n,
+    endData: 0x404000n,
+    startBrk: 0x405000n,
+    brk: 0x426000n,
+    startStack: 0x7ffffffde000n,
+    argStart: 0x7ffffffdf000n,
+    argEnd: 0x7ffffffdf010n,
+    envStart: 0x7ffffffdf010n,
+    envEnd: 0x7ffffffdffe0n,
+    auxv: Buffer.concat([filled(32, 6), Buffer.alloc(16)]),
+    exePath: '/usr/bin/sleep',
+  },
+  vma: {
+    pid: 100,
+    start: 0x7f0000000000n,
+    end: 0x7f0000004000n,
+    kind: VmaKind.FILE_PRIVATE,
+    prot: 5,
+    pgoff: 0x1000n,
+    path: '/usr/lib/libc.so.6',
+    dev: 0xfffffffffffffffen,
+    ino: 0x20000000000003n,
+    fileSize: 0x7fffffffffffffffn,
+    growsdown: true,
+    advice: ['dd', 'hg'],
+  },
+  pages: { pid: 100, vaddr: 0x7f0000000000n, npages: 4, offset: 0xfffffffffff00000n, crc32: 0xdeadbeef },
+  fd: { pid: 100, fd: 1048575, cloexec: true, fileId: 'file:803:1234:0-1' },
+  regfile: {
+    id: 'file:803:1234:0-1',
+    type: RegFileType.CHARDEV,
+    path: '/dev/null',
+    flags: 0o2 | 0o2000,
+    pos: 0x7fffffffffffffffn,
+    size: 0n,
+    mode: 0o20666,
+    dev: 0x20000000000005n,
+    ino: 0xffffffffffffffffn,
+    rdev: 0x103,
+  },
+};
+
+export const INVENTORY: LocalInventory = { ...SAMPLES.inventory, checkpointId: undefined };
+
+export type AnyRecord = { [K in PayloadKind]: { kind: K; objectId: string; payload: KindPayloads[K] } }[PayloadKind];
+
+/** put() for a record whose kind is only known at run time. */
+export function putRecord(sink: RecordSink, r: AnyRecord): Promise<void> {
+  return sink.put(r.kind, r.objectId, r.payload as never);
+}
+
+/** Samples usable in one image (the pages and commit samples point at nothing real). */
+export const IMAGE_RECORDS: AnyRecord[] = [
+  { kind: 'pstree', objectId: 'task:100', payload: SAMPLES.pstree },
+  { kind: 'procattrs', objectId: 'procattrs:100', payload: SAMPLES.procattrs },
+  { kind: 'regfile', objectId: SAMPLES.regfile.id, payload: SAMPLES.regfile },
+  { kind: 'fd', objectId: 'fd:100:1048575', payload: SAMPLES.fd },
+  { kind: 'signals', objectId: 'signals:100', payload: SAMPLES.signals },
+  { kind: 'core', objectId: 'core:101', payload: SAMPLES.core },
+  { kind: 'mm', objectId: 'mm:100', payload: SAMPLES.mm },
+  { kind: 'vma', objectId: 'vma:100:7f0000000000', payload: SAMPLES.vma },
+  { kind: 'vma', objectId: 'vma:100:7ffffffde000', payload: { ...SAMPLES.vma, start: 0x7ffffffde000n, end: 0x7ffffffff000n, kind: VmaKind.ANON_PRIVATE, path: '[stack]', pgoff: 0n, dev: 0n, ino: 0n, fileSize: 0n, advice: [] } },
+];
+
+export function tempDir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ferry-proto-${tag}-`));
+}
+
+/** Start offsets of the frames of a records.log, and its length last. */
+export function frameOffsets(log: Buffer): number[] {
+  const offsets: number[] = [];
+  let at = 0;
+  while (at < log.length) {
+    offsets.push(at);
+    at += 4 + log.readUInt32LE(at);
+  }
+  offsets.push(at);
+  return offsets;
+}
+
+export interface RawRecord {
+  kind: string;
+  objectId: string;
+  payload: Buffer;
+  seq?: bigint;
+  checkpointId?: string;
+}
+
+/**
+ * A records.log written by hand from the public primitives, without the sink's validation, so
+ * tests can make streams the sink would never write.
+ */
+export function rawStream(records: readonly RawRecord[], checkpointId = 'ckpt-sample'): Buffer {
+  let prevHash = firstPrevHash();
+  const frames = records.map((r, i) => {
+    const seq = r.seq ?? BigInt(i);
+    const hash = recordHash(prevHash, seq, r.kind, r.objectId, r.payload);
+    const bytes = encodeRecord({ checkpointId: r.checkpointId ?? checkpointId, seq, kind: r.kind, objectId: r.objectId, payload: r.payload, prevHash, hash });
+    prevHash = hash;
+    return frame(bytes);
+  });
+  return Buffer.concat(frames);
+}

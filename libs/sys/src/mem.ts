@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { SysError } from './errors.js';
+
+/** A task's address space through /proc/PID/mem: reaches PROT_NONE and read-only pages too. */
+export class ProcMem {
+  private readonly fd: number;
+
+  constructor(readonly pid: number, writable = false) {
+    try {
+      this.fd = fs.openSync(`/proc/${pid}/mem`, writable ? 'r+' : 'r');
+    } catch (e) {
+      throw new SysError('open', errnoOf(e), `/proc/${pid}/mem`);
+    }
+  }
+
+  read(addr: bigint, length: number, into?: Buffer): Buffer {
+    const buf = into ?? Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, buf, done, length - done, addr + BigInt(done));
+      if (n <= 0) throw new Error(`short read of pid ${this.pid} memory at 0x${(addr + BigInt(done)).toString(16)}`);
+      done += n;
+    }
+    return buf;
+  }
+
+  readAsync(addr: bigint, length: number, into: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.read(this.fd, into, 0, length, addr as unknown as number, (err, n) => {
+        if (err) return reject(err);
+        if (n !== length) return reject(new Error(`short read of pid ${this.pid} memory at 0x${addr.toString(16)}`));
+        resolve();
+      });
+    });
+  }
+
+  write(addr: bigint, data: Buffer): void {
+    let done = 0;
+    while (done < data.length) {
+      const n = fs.writeSync(this.fd, data, done, data.length - done, Number(addr + BigInt(done)));
+      if (n <= 0) throw new Error(`short write to pid ${this.pid} memory at 0x${addr.toString(16)}`);
+      done += n;
+    }
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+function errnoOf(e: unknown): number {
+  const errno = (e as NodeJS.ErrnoException).errno;
+  return typeof errno === 'number' ? -errno : 0;
+}

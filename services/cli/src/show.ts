@@ -1,0 +1,63 @@
+import { loadLocalImage, VmaKind, RegFileType, type Image } from '@ferry/proto';
+import { table } from './table.js';
+
+const hex = (v: bigint) => '0x' + v.toString(16);
+const protString = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}`;
+
+/** A checkpoint in plain data: the shape of `ferry show --json`. */
+export function describeImage(image: Image) {
+  const pages = image.byKind('pages');
+  const files = image.byKind('regfile');
+  return {
+    checkpointId: image.inventory.checkpointId,
+    host: image.inventory.host,
+    kernel: image.inventory.kernel,
+    createdAt: new Date(Number(image.inventory.createdMs)).toISOString(),
+    rootPid: image.inventory.rootPid,
+    records: Number(image.commit.recordCount) + 1,
+    pageBytes: Number(image.commit.pageBytes),
+    tasks: image.byKind('pstree').map((t) => {
+      const attrs = image.byKind('procattrs').find((a) => a.pid === t.pid);
+      return {
+        pid: t.pid,
+        ppid: t.ppid,
+        pgid: t.pgid,
+        sid: t.sid,
+        threads: t.threads,
+        comm: attrs?.comm ?? '',
+        cwd: attrs?.cwd ?? '',
+        exe: image.byKind('mm').find((m) => m.pid === t.pid)?.exePath ?? '',
+        vmas: image.byKind('vma').filter((v) => v.pid === t.pid).map((v) => ({
+          start: hex(v.start),
+          end: hex(v.end),
+          prot: protString(v.prot),
+          kind: VmaKind[v.kind],
+          path: v.path,
+          pagesDumped: pages
+            .filter((p) => p.pid === t.pid && p.vaddr >= v.start && p.vaddr < v.end)
+            .reduce((n, p) => n + p.npages, 0),
+        })),
+        fds: image.byKind('fd').filter((f) => f.pid === t.pid).map((f) => {
+          const file = files.find((x) => x.id === f.fileId);
+          return { fd: f.fd, cloexec: f.cloexec, file: f.fileId, type: file ? RegFileType[file.type] : '', path: file?.path ?? '', pos: Number(file?.pos ?? 0n) };
+        }),
+      };
+    }),
+  };
+}
+
+export async function show(dir: string, json: boolean): Promise<string> {
+  const d = describeImage(await loadLocalImage(dir));
+  if (json) return JSON.stringify(d, null, 2);
+  const out = [
+    `checkpoint ${d.checkpointId}  made on ${d.host} (${d.kernel}) at ${d.createdAt}`,
+    `${d.records} records, ${(d.pageBytes / 1048576).toFixed(1)} MiB of pages`,
+    '',
+    table(['PID', 'PPID', 'PGID', 'SID', 'THREADS', 'COMM', 'EXE'], d.tasks.map((t) => [t.pid, t.ppid, t.pgid, t.sid, t.threads.length, t.comm, t.exe])),
+  ];
+  for (const t of d.tasks) {
+    out.push('', `memory of pid ${t.pid}:`, table(['START', 'END', 'PROT', 'KIND', 'PAGES', 'PATH'], t.vmas.map((v) => [v.start, v.end, v.prot, v.kind, v.pagesDumped, v.path])));
+    out.push('', `files of pid ${t.pid}:`, table(['FD', 'CLOEXEC', 'TYPE', 'POS', 'PATH'], t.fds.map((f) => [f.fd, f.cloexec ? 'yes' : 'no', f.type, f.pos, f.path])));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import type { RecordSink, Vma } from '@ferry/proto';
+import { VmaKind } from '@ferry/proto';
+import type { ProcMem } from '@ferry/sys';
+
+const PAGE = 4096n;
+const PRESENT = 1n << 63n;
+const SWAPPED = 1n << 62n;
+const FILE_OR_SHARED = 1n << 61n;
+const PAGEMAP_CHUNK = 65536;          // entries per pagemap read (512 KiB)
+const RUN_LIMIT = 4 << 20;            // bytes per page record
+
+/** Which pages of a VMA hold data that only the process has (the rest comes back by itself). */
+function wanted(kind: VmaKind, entry: bigint): boolean {
+  if (kind === VmaKind.FILE_PRIVATE) return (entry & SWAPPED) !== 0n || ((entry & PRESENT) !== 0n && (entry & FILE_OR_SHARED) === 0n);
+  return (entry & (PRESENT | SWAPPED)) !== 0n;
+}
+
+function hasPrivateData(kind: VmaKind): boolean {
+  return kind === VmaKind.ANON_PRIVATE || kind === VmaKind.FILE_PRIVATE || kind === VmaKind.ANON_SHARED;
+}
+
+/** Runs of pages [start, end) to dump, found through /proc/PID/pagemap. */
+export function* pageRuns(pid: number, vmas: Vma[]): Generator<{ start: bigint; end: bigint }> {
+  const fd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
+  const buf = Buffer.alloc(PAGEMAP_CHUNK * 8);
+  try {
+    for (const vma of vmas) {
+      if (!hasPrivateData(vma.kind)) continue;
+      let runStart = -1n;
+      for (let addr = vma.start; addr < vma.end; ) {
+        const count = Number((vma.end - addr) / PAGE < BigInt(PAGEMAP_CHUNK) ? (vma.end - addr) / PAGE : BigInt(PAGEMAP_CHUNK));
+        const got = fs.readSync(fd, buf, 0, count * 8, (addr / PAGE) * 8n);
+        if (got !== count * 8) throw new Error(`short read of /proc/${pid}/pagemap`);
+        for (let i = 0; i < count; i++, addr += PAGE) {
+          const take = wanted(vma.kind, buf.readBigUInt64LE(i * 8));
+          if (take && runStart < 0n) runStart = addr;
+          else if (!take && runStart >= 0n) {
+            yield { start: runStart, end: addr };
+            runStart = -1n;
+          }
+          if (runStart >= 0n && addr + PAGE - runStart >= BigInt(RUN_LIMIT)) {
+            yield { start: runStart, end: addr + PAGE };
+            runStart = -1n;
+          }
+        }
+      }
+      if (runStart >= 0n) yield { start: runStart, end: vma.end };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Copies the pages into the sink. Two buffers alternate so that reading the next run from the
+ * task overlaps with storing the previous one.
+ */
+export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink): Promise<bigint> {
+  const buffers = [Buffer.alloc(RUN_LIMIT), Buffer.alloc(RUN_LIMIT)];
+  let which = 0;
+  let pending: Promise<void> = Promise.resolve();
+  let total = 0n;
+  for (const run of pageRuns(pid, vmas)) {
+    const length = Number(run.end - run.start);
+    const buf = buffers[which]!;
+    which ^= 1;
+    await mem.readAsync(run.start, length, buf);
+    await pending;
+    pending = sink.putPages(pid, run.start, buf.subarray(0, length));
+    total += BigInt(length);
+  }
+  await pending;
+  return total;
+}

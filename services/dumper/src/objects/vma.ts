@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import type { Vma } from '@ferry/proto';
+import { VmaKind } from '@ferry/proto';
+import { devNumber, type MapEntry } from '@ferry/sys';
+
+// smaps VmFlags that madvise can set again.
+const RESTORABLE_ADVICE = new Set(['dc', 'wf', 'dd', 'hg', 'nh', 'mg']);
+
+function kindOf(m: MapEntry): VmaKind | 'skip' {
+  if (m.path === '[vdso]') return VmaKind.VDSO;
+  if (m.path === '[vvar]') return VmaKind.VVAR;
+  if (m.path === '[vvar_vclock]') return VmaKind.VVAR_VCLOCK;
+  if (m.path === '[vsyscall]') return 'skip';
+  const shared = m.perms[3] === 's';
+  const isFile = m.inode !== 0n && m.path.startsWith('/');
+  if (shared) return isFile && !m.path.startsWith('/dev/zero') && !m.path.startsWith('/SYSV') ? VmaKind.FILE_SHARED : VmaKind.ANON_SHARED;
+  return isFile ? VmaKind.FILE_PRIVATE : VmaKind.ANON_PRIVATE;
+}
+
+function protOf(perms: string): number {
+  return (perms[0] === 'r' ? 1 : 0) | (perms[1] === 'w' ? 2 : 0) | (perms[2] === 'x' ? 4 : 0);
+}
+
+export function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
+  const out: Vma[] = [];
+  for (const m of maps) {
+    const kind = kindOf(m);
+    if (kind === 'skip') continue;
+    if (m.path.startsWith('/SYSV')) throw new Error(`pid ${pid}: System V shared memory at 0x${m.start.toString(16)} is not supported yet`);
+    let fileSize = 0n;
+    if (kind === VmaKind.FILE_PRIVATE || kind === VmaKind.FILE_SHARED) {
+      if (m.path.endsWith(' (deleted)')) throw new Error(`pid ${pid}: mapping of a deleted file ${m.path} is not supported yet`);
+      const st = fs.statSync(m.path, { bigint: true });
+      if (st.ino !== m.inode) throw new Error(`pid ${pid}: ${m.path} was replaced after it was mapped`);
+      fileSize = st.size;
+    }
+    out.push({
+      pid,
+      start: m.start,
+      end: m.end,
+      kind,
+      prot: protOf(m.perms),
+      pgoff: m.offset,
+      path: m.path,
+      dev: m.inode !== 0n ? devNumber(m.dev) : 0n,
+      ino: m.inode,
+      fileSize,
+      growsdown: m.vmFlags.includes('gd'),
+      advice: m.vmFlags.filter((f) => RESTORABLE_ADVICE.has(f)),
+    });
+  }
+  return out;
+}

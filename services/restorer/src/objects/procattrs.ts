@@ -1,0 +1,31 @@
+import type { ProcAttrs } from '@ferry/proto';
+import { SYS, getRlimit } from '@ferry/sys';
+import type { RestoringTask } from '../restoring-task.js';
+import type { Log } from '../log.js';
+
+const PR_SET_NAME = 15;
+const RLIMIT_NAMES = ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', 'nofile', 'memlock', 'as', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio', 'rttime'];
+
+export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log): void {
+  const inj = task.injector;
+  inj.resetScratch(64);
+  if (attrs.root !== '/') inj.call(`chroot to ${attrs.root}`, SYS.chroot, inj.putString(attrs.root));
+  inj.resetScratch(64);
+  inj.call(`chdir to ${attrs.cwd}`, SYS.chdir, inj.putString(attrs.cwd));
+  inj.call('umask', SYS.umask, attrs.umask);
+  inj.call('personality', SYS.personality, attrs.personality);
+  inj.resetScratch(64);
+  inj.call('prctl(PR_SET_NAME)', SYS.prctl, PR_SET_NAME, inj.putString(attrs.comm.slice(0, 15)), 0, 0, 0);
+  for (const r of attrs.rlimits) {
+    // Raising a hard limit needs CAP_SYS_RESOURCE, which ferry may lack: keep what can be had.
+    const now = getRlimit(task.pid, r.resource);
+    const max = r.max > now.max ? now.max : r.max;
+    const cur = r.cur > max ? max : r.cur;
+    if (max !== r.max || cur !== r.cur) log.info(`rlimit ${RLIMIT_NAMES[r.resource] ?? r.resource} of pid ${task.pid} kept at ${cur}/${max}, below the image's ${r.cur}/${r.max}`);
+    const limit = Buffer.alloc(16);
+    limit.writeBigUInt64LE(cur, 0);
+    limit.writeBigUInt64LE(max, 8);
+    inj.resetScratch(64);
+    inj.call(`prlimit(${RLIMIT_NAMES[r.resource]})`, SYS.prlimit64, 0, r.resource, inj.put(limit), 0);
+  }
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import type { Vma } from '@ferry/proto';
+import { VmaKind } from '@ferry/proto';
+import { readMaps, SYS, AT_FDCWD, type MapEntry } from '@ferry/sys';
+import type { RestoringTask } from '../restoring-task.js';
+import { findFreeRange, overlaps, type Range } from '../address-space.js';
+
+const PROT_WRITE = 2;
+const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100;
+const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+const O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0o2000000;
+const SPECIAL: Record<string, VmaKind> = { '[vdso]': VmaKind.VDSO, '[vvar]': VmaKind.VVAR, '[vvar_vclock]': VmaKind.VVAR_VCLOCK };
+const ADVICE: Record<string, number> = { dc: 10, wf: 18, dd: 16, hg: 14, nh: 15, mg: 12 }; // MADV_*
+
+function isSpecial(kind: VmaKind): boolean {
+  return kind === VmaKind.VDSO || kind === VmaKind.VVAR || kind === VmaKind.VVAR_VCLOCK;
+}
+
+/** Removes everything the stub left in the new task but the scratch page and the kernel's own mappings. */
+function clearStubMappings(task: RestoringTask, maps: MapEntry[]): void {
+  const scratch = { start: task.scratch.addr, end: task.scratch.addr + BigInt(task.scratch.size) };
+  for (const m of maps) {
+    if (m.path in SPECIAL || m.path === '[vsyscall]' || overlaps(m, scratch)) continue;
+    task.injector.call('munmap', SYS.munmap, m.start, m.end - m.start);
+  }
+}
+
+/** vdso and vvar go where the image had them (code in the process may hold their addresses). */
+function moveKernelMappings(task: RestoringTask, maps: MapEntry[], vmas: Vma[]): void {
+  const scratch = { start: task.scratch.addr, end: task.scratch.addr + BigInt(task.scratch.size) };
+  const moves = maps.filter((m) => m.path in SPECIAL).map((m) => {
+    const target = vmas.find((v) => v.kind === SPECIAL[m.path]);
+    if (!target) throw new Error(`the image has no ${m.path} mapping, but this kernel provides one`);
+    if (target.end - target.start !== m.end - m.start) {
+      throw new Error(`the image's ${m.path} is ${target.end - target.start} bytes, this kernel's is ${m.end - m.start}: restore on the kernel that made the image`);
+    }
+    return { from: m as Range, to: target as Range };
+  });
+  for (const v of vmas) {
+    if (isSpecial(v.kind) && !moves.some((m) => m.to.start === v.start)) throw new Error(`this kernel has no mapping for the image's ${v.path}`);
+  }
+  // Park each in free space first: a target may overlap where another one sits now.
+  const taken: Range[] = [...vmas, ...maps, scratch];
+  for (const move of moves) {
+    const size = move.from.end - move.from.start;
+    const park = findFreeRange(taken, size);
+    taken.push({ start: park, end: park + size });
+    task.injector.call('mremap', SYS.mremap, move.from.start, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, park);
+    move.from = { start: park, end: park + size };
+  }
+  for (const move of moves) {
+    const size = move.from.end - move.from.start;
+    task.injector.call('mremap', SYS.mremap, move.from.start, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, move.to.start);
+  }
+}
+
+function checkMappedFile(vma: Vma): void {
+  let st: fs.BigIntStats;
+  try {
+    st = fs.statSync(vma.path, { bigint: true });
+  } catch {
+    throw new Error(`mapped file ${vma.path} is gone`);
+  }
+  if (st.size !== vma.fileSize) throw new Error(`mapped file ${vma.path} changed since the dump (size ${vma.fileSize}, now ${st.size})`);
+}
+
+/**
+ * Empties the new task's address space but for the scratch page, and moves the kernel's mappings
+ * to the image's addresses. The exe link can only change while no file of the stub is mapped,
+ * so restoreMm runs between this and mapVmas.
+ */
+export function prepareAddressSpace(task: RestoringTask, vmas: Vma[]): void {
+  const maps = readMaps(task.pid);
+  clearStubMappings(task, maps);
+  moveKernelMappings(task, maps, vmas);
+}
+
+/**
+ * Creates every mapping of the image at its address. Mappings that will receive pages are made
+ * writable until the pages are in (protectVmas sets the final protections).
+ */
+export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean): void {
+  const openFiles = new Map<string, bigint>();
+  const inj = task.injector;
+  try {
+    for (const v of vmas) {
+      if (isSpecial(v.kind)) continue;
+      const length = v.end - v.start;
+      const prot = receivesPages(v) ? v.prot | PROT_WRITE : v.prot;
+      if (v.kind === VmaKind.ANON_PRIVATE || v.kind === VmaKind.ANON_SHARED) {
+        const flags = (v.kind === VmaKind.ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED | (v.growsdown ? MAP_GROWSDOWN : 0);
+        inj.call(`mmap of ${v.path || 'anonymous memory'} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, flags, -1, 0);
+        continue;
+      }
+      const shared = v.kind === VmaKind.FILE_SHARED;
+      const openFlags = (shared && v.prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+      const key = `${openFlags}:${v.path}`;
+      let fd = openFiles.get(key);
+      if (fd === undefined) {
+        checkMappedFile(v);
+        inj.resetScratch(64);
+        fd = inj.call(`open ${v.path}`, SYS.openat, AT_FDCWD, inj.putString(v.path), openFlags, 0);
+        openFiles.set(key, fd);
+      }
+      inj.call(`mmap of ${v.path} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff);
+    }
+  } finally {
+    for (const fd of openFiles.values()) inj.raw(SYS.close, fd);
+  }
+}
+
+export function protectVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean): void {
+  for (const v of vmas) {
+    if (isSpecial(v.kind)) continue;
+    if (receivesPages(v) && !(v.prot & PROT_WRITE)) task.injector.call('mprotect', SYS.mprotect, v.start, v.end - v.start, v.prot);
+    for (const a of v.advice) {
+      if (ADVICE[a] !== undefined) task.injector.call(`madvise(${a})`, SYS.madvise, v.start, v.end - v.start, ADVICE[a]!);
+    }
+  }
+}

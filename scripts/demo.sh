@@ -16,14 +16,19 @@ with open(sys.argv[1], "a", buffering=1) as out:
         out.write(f"{n}\n")
         time.sleep(0.1)
 PY
-setsid python3 "$work/counter.py" "$work/count.txt" </dev/null >/dev/null 2>&1 &
+# The workload gets no descriptor of ours but stdio (a pipe it held would make it unsupported).
+(
+  for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+  exec setsid python3 "$work/counter.py" "$work/count.txt" </dev/null >/dev/null 2>&1
+) &
 pid=$!
+disown "$pid"
 sleep 1
 echo "workload pid $pid has counted to $(tail -n1 "$work/count.txt")"
 
 ferry dump -t "$pid" -D "$work/image"
 echo "dumped: pid $pid is gone ($(kill -0 $pid 2>/dev/null && echo 'still there!?' || echo 'not running'))"
-ferry show "$work/image" | head -n 4
+ferry show "$work/image" | head -n 6
 
 ferry restore -D "$work/image" -d
 before=$(tail -n1 "$work/count.txt")

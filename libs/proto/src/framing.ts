@@ -42,6 +42,8 @@ export interface Frame {
  * fresh buffer, so a frame's bytes stay valid after the iteration moves on.
  */
 export async function* readFrames(file: FileHandle, chunkBytes = 8 << 20): AsyncGenerator<Frame> {
+  // Small files get small buffers: an 8 MiB allocation per read is what costs most otherwise.
+  const size = (await file.stat()).size;
   let buffered = Buffer.alloc(0);
   let base = 0; // file offset of buffered[0]
   for (;;) {
@@ -57,7 +59,7 @@ export async function* readFrames(file: FileHandle, chunkBytes = 8 << 20): Async
     const rest = buffered.subarray(at);
     base += at;
     const needed = rest.length >= LENGTH_BYTES ? LENGTH_BYTES + rest.readUInt32LE(0) : LENGTH_BYTES;
-    const chunk = Buffer.allocUnsafe(Math.max(chunkBytes, needed));
+    const chunk = Buffer.allocUnsafe(Math.max(needed, Math.min(chunkBytes, size - base)));
     rest.copy(chunk);
     const { bytesRead } = await file.read(chunk, rest.length, chunk.length - rest.length, base + rest.length);
     if (bytesRead === 0) {

@@ -53,9 +53,12 @@ class ChunkReader {
   private readonly spare: Buffer[];
   private ahead?: { position: number; buffer: Buffer; read: Promise<number> };
 
+  private readonly chunkBytes: number;
+
   constructor(private readonly file: fs.FileHandle, private readonly size: number) {
-    this.data = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.spare = [Buffer.allocUnsafe(CHUNK_BYTES)];
+    this.chunkBytes = Math.min(CHUNK_BYTES, size);
+    this.data = Buffer.allocUnsafe(this.chunkBytes);
+    this.spare = [Buffer.allocUnsafe(this.chunkBytes)];
   }
 
   async moveTo(position: number): Promise<void> {
@@ -72,7 +75,7 @@ class ChunkReader {
         this.spare.push(ahead.buffer);
       }
       buffer = this.spare.pop()!;
-      length = await readFully(this.file, buffer, Math.min(CHUNK_BYTES, this.size - position), position);
+      length = await readFully(this.file, buffer, Math.min(this.chunkBytes, this.size - position), position);
     }
     if (length === 0) throw new ImageError(`${PAGES_FILE}: shrank while being read`);
     this.spare.push(this.data);
@@ -82,7 +85,7 @@ class ChunkReader {
     const next = position + length;
     if (next < this.size) {
       const spare = this.spare.pop()!;
-      this.ahead = { position: next, buffer: spare, read: readFully(this.file, spare, Math.min(CHUNK_BYTES, this.size - next), next) };
+      this.ahead = { position: next, buffer: spare, read: readFully(this.file, spare, Math.min(this.chunkBytes, this.size - next), next) };
       this.ahead.read.catch(() => {}); // awaited (or dropped) by the next moveTo
     }
   }

@@ -3,6 +3,7 @@ import { dump, FERRY_VERSION } from '@ferry/dumper';
 import { restore } from '@ferry/restorer';
 import { show } from './show.js';
 import { makeLogger } from './logger.js';
+import { reportStats } from './stats.js';
 
 function pidArg(value: string): number {
   const pid = Number(value);
@@ -33,7 +34,8 @@ export function buildProgram(name: string): Command {
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
-        await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, log: makeLogger(!!o.verbose) });
+        const d = await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, log: makeLogger(!!o.verbose) });
+        reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
       } catch (e) {
         fail('dump', e);
       }
@@ -49,7 +51,9 @@ export function buildProgram(name: string): Command {
     .action(async (o) => {
       let restored;
       try {
+        const t0 = performance.now();
         restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, log: makeLogger(!!o.verbose) });
+        reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });
       } catch (e) {
         fail('restore', e);
       }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { openLocalSink, type RecordSink } from '@ferry/proto';
+import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type RecordSink } from '@ferry/proto';
 import { processExists, readStat, readSmaps } from '@ferry/sys';
 import { FrozenTask } from './frozen-task.js';
 import { collectTask } from './objects/pstree.js';
@@ -40,18 +40,28 @@ function checkDumpable(pid: number): void {
 
 async function writeTask(task: FrozenTask, sink: RecordSink, log: Log): Promise<bigint> {
   const pid = task.pid;
+  let t = performance.now();
+  const step = (what: string) => {
+    const now = performance.now();
+    log.debug(`pid ${pid}: ${what} in ${(now - t).toFixed(2)} ms`);
+    t = now;
+  };
   await sink.put('pstree', `task:${pid}`, collectTask(pid));
   await sink.put('procattrs', `procattrs:${pid}`, collectProcAttrs(pid));
   const files = collectFds(pid);
   for (const file of files.files) await sink.put('regfile', file.id, file);
   for (const fd of files.fds) await sink.put('fd', `fd:${pid}:${fd.fd}`, fd);
+  step('tree, attributes and files');
   await sink.put('signals', `signals:${pid}`, collectSignals(task));
   await sink.put('core', `core:${pid}`, collectCore(task, pid));
   await sink.put('mm', `mm:${pid}`, collectMm(task));
   task.dropScratch();
+  step('signals, registers and mm');
   const vmas = describeVmas(pid, readSmaps(pid));
   for (const vma of vmas) await sink.put('vma', `vma:${pid}:${vma.start.toString(16)}`, vma);
+  step('mappings');
   const bytes = await dumpPages(pid, vmas, task.mem, sink);
+  step('pages');
   log.debug(`pid ${pid}: ${vmas.length} mappings, ${bytes} bytes of pages`);
   return bytes;
 }
@@ -65,21 +75,29 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   collectFds(pid); // refuse unsupported descriptors before the process is stopped at all
+  // Everything that does not need the process stopped happens before it is.
+  const sink: RecordSink = await openLocalSink(opts.dir, {
+    formatVersion: 1,
+    host: os.hostname(),
+    kernel: os.release(),
+    rootPid: pid,
+    createdMs: BigInt(Date.now()),
+    ferryVersion: FERRY_VERSION,
+    pageSize: 4096,
+    arch: process.arch === 'x64' ? 'x86_64' : process.arch,
+  });
+  // The codecs compile on first use: let that happen while the process still runs.
+  for (const kind of KIND_NAMES) encodePayload(kind, defaultPayload(kind));
+  let task: FrozenTask;
   const started = performance.now();
-  const task = FrozenTask.freeze(pid);
-  let sink: RecordSink | null = null;
+  try {
+    task = FrozenTask.freeze(pid);
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
   try {
     checkDumpable(pid);
-    sink = await openLocalSink(opts.dir, {
-      formatVersion: 1,
-      host: os.hostname(),
-      kernel: os.release(),
-      rootPid: pid,
-      createdMs: BigInt(Date.now()),
-      ferryVersion: FERRY_VERSION,
-      pageSize: 4096,
-      arch: process.arch === 'x64' ? 'x86_64' : process.arch,
-    });
     const pageBytes = await writeTask(task, sink, log);
     const commit = await sink.commit();
     if (opts.leaveRunning) task.release();
@@ -89,7 +107,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     return { checkpointId: sink.checkpointId, pid, frozenMs, pageBytes, records: commit.recordCount + 1n };
   } catch (e) {
     task.release();
-    await sink?.abort().catch(() => {});
+    await sink.abort().catch(() => {});
     throw e;
   }
 }

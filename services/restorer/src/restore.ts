@@ -26,6 +26,7 @@ export interface RestoreOptions {
 
 export interface Restored {
   pid: number;
+  pageBytes: number;
   stageMs: Record<string, number>;
   /** Resolves when the restored root ends (it is ferry's child). */
   wait(): Promise<WaitResult>;
@@ -116,5 +117,6 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const pid = plan.root.task.pid;
   if (opts.pidfile) fs.writeFileSync(opts.pidfile, `${pid}\n`);
   log.info(`restored pid ${pid}`);
-  return { pid, stageMs: Object.fromEntries(stages.timings), wait: () => waitForAsync(pid, 0) };
+  const pageBytes = plan.tasks.reduce((n, t) => n + t.pages.reduce((m, p) => m + p.npages * 4096, 0), 0);
+  return { pid, pageBytes, stageMs: Object.fromEntries(stages.timings), wait: () => waitForAsync(pid, 0) };
 }

@@ -10,7 +10,7 @@ export { PROTO_DIR } from './schema.js';
 
 export { type RecordEnvelope, encodeRecord, decodeRecord, recordHash, firstPrevHash, objectIdProblem } from './envelope.js';
 export { type Frame, FrameError, frame, readFrames } from './framing.js';
-export { StreamWriter, INVENTORY_OBJECT_ID, COMMIT_OBJECT_ID } from './stream-writer.js';
+export { StreamWriter, checkPayload, INVENTORY_OBJECT_ID, COMMIT_OBJECT_ID } from './stream-writer.js';
 export { StreamVerifier, StreamError } from './stream-verifier.js';
 
 export type { RecordSink } from './record-sink.js';

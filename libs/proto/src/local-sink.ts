@@ -11,7 +11,7 @@ import type { Inventory } from './kinds/inventory.js';
 import { PAGES_FILE, RECORDS_FILE } from './local-layout.js';
 import { PAGE_SIZE } from './limits.js';
 import type { RecordSink } from './record-sink.js';
-import { StreamWriter } from './stream-writer.js';
+import { checkPayload, StreamWriter } from './stream-writer.js';
 
 /** The inventory a dump starts with; the checkpoint id is made up when not given. */
 export type LocalInventory = Omit<Inventory, 'checkpointId'> & { checkpointId?: string };
@@ -86,17 +86,19 @@ class LocalSink implements RecordSink {
   async putPages(pid: number, vaddr: bigint, data: Buffer): Promise<void> {
     this.checkWritable();
     if (data.length === 0 || data.length % PAGE_SIZE !== 0) throw new RangeError(`putPages: ${data.length} bytes is not a whole number of ${PAGE_SIZE}-byte pages`);
+    const objectId = `pages:${pid}:${vaddr.toString(16)}`;
+    const pages = { pid, vaddr, npages: data.length / PAGE_SIZE, offset: BigInt(this.pageEnd), crc32: 0 };
+    // Refused before any byte is written, so a bad call leaves no orphan bytes in the store.
+    checkPayload('pages', objectId, pages);
     const offset = this.pageEnd;
-    const record = this.writer.add('pages', `pages:${pid}:${vaddr.toString(16)}`, {
-      pid,
-      vaddr,
-      npages: data.length / PAGE_SIZE,
-      offset: BigInt(offset),
-      crc32: zlib.crc32(data),
-    });
     this.pageEnd += data.length;
-    this.buffer(record);
-    await Promise.all([this.track(writeAll(this.pages, data, offset)), this.flushIfFull()]);
+    // Writes in pieces run side by side on libuv's threads, and the crc is computed meanwhile:
+    // the copy into the page cache and the crc are the two costs of a page.
+    const written = Promise.all(pieces(data.length).map(([from, to]) => writeAll(this.pages, data.subarray(from, to), offset + from)));
+    const tracked = this.track(written.then(() => {}));
+    pages.crc32 = zlib.crc32(data);
+    this.buffer(this.writer.add('pages', objectId, pages));
+    await Promise.all([tracked, this.flushIfFull()]);
   }
 
   async commit(): Promise<Commit> {
@@ -183,6 +185,14 @@ class LocalSink implements RecordSink {
     this.filesOpen = false;
     await Promise.all([this.log.close(), this.pages.close()]);
   }
+}
+
+const WRITE_PIECE_BYTES = 1 << 20;
+
+function pieces(length: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let from = 0; from < length; from += WRITE_PIECE_BYTES) out.push([from, Math.min(length, from + WRITE_PIECE_BYTES)]);
+  return out;
 }
 
 /** The directory entries of new files are only durable once the directory itself is synced. */

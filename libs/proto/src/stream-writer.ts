@@ -48,21 +48,26 @@ export class StreamWriter {
   private next<K extends KindName>(kind: K, objectId: string, payload: KindPayloads[K]): RecordEnvelope {
     if (this.committed) throw new Error('the stream is committed: no record can follow the commit');
     if (!isKindName(kind)) throw new Error(`unknown kind ${JSON.stringify(kind)}`);
-    const idProblem = objectIdProblem(objectId);
-    if (idProblem) throw new PayloadError(`${kind} ${JSON.stringify(objectId.slice(0, 80))}: ${idProblem}`);
     // Encoding first: it reports wrong field types more clearly than the checks would.
     const bytes = encodePayload(kind, payload);
-    try {
-      validatePayload(kind, payload);
-    } catch (e) {
-      if (e instanceof PayloadError) throw new PayloadError(`${kind} ${objectId}: ${e.message}`);
-      throw e;
-    }
+    checkPayload(kind, objectId, payload);
     const hash = recordHash(this.prevHash, this.seq, kind, objectId, bytes);
     const record: RecordEnvelope = { checkpointId: this.checkpointId, seq: this.seq, kind, objectId, payload: bytes, prevHash: this.prevHash, hash };
     this.prevHash = hash;
     this.seq += 1n;
     if (kind !== 'commit') this.kindCounts.set(kind, (this.kindCounts.get(kind) ?? 0n) + 1n);
     return record;
+  }
+}
+
+/** What a reader would refuse in a record, refused at the writer: PayloadError naming kind and object. */
+export function checkPayload<K extends KindName>(kind: K, objectId: string, payload: KindPayloads[K]): void {
+  const idProblem = objectIdProblem(objectId);
+  if (idProblem) throw new PayloadError(`${kind} ${JSON.stringify(objectId.slice(0, 80))}: ${idProblem}`);
+  try {
+    validatePayload(kind, payload);
+  } catch (e) {
+    if (e instanceof PayloadError) throw new PayloadError(`${kind} ${objectId}: ${e.message}`);
+    throw e;
   }
 }

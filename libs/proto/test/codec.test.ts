@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
@@ -16,13 +17,28 @@ import {
   VmaKind,
   type KindName,
 } from '../src/index.js';
-import { SAMPLES } from './fixtures.js';
+import { loadSchema } from '../src/schema.js';
+import { SAMPLES, tempDir } from './fixtures.js';
 
 const kinds = Object.keys(SAMPLES) as KindName[];
 
 describe('payload codec', () => {
   it('knows exactly the kinds of the .proto folder, and the types name all of them', () => {
     assert.deepEqual([...KIND_NAMES].sort(), [...kinds].sort());
+  });
+
+  it('takes every .proto file of a folder as a kind, its first message as the payload', () => {
+    const dir = tempDir('schema');
+    try {
+      fs.copyFileSync(path.join(PROTO_DIR, 'record.proto'), path.join(dir, 'record.proto'));
+      fs.copyFileSync(path.join(PROTO_DIR, 'core.proto'), path.join(dir, 'core.proto'));
+      fs.writeFileSync(path.join(dir, 'tty.proto'), 'syntax = "proto3";\npackage ferry;\nmessage Tty { uint32 index = 1; Termios termios = 2; }\nmessage Termios { bytes raw = 1; }\n');
+      const schema = loadSchema(dir);
+      assert.equal(schema.envelope.name, 'Record');
+      assert.deepEqual(schema.kinds.map((k) => [k.kind, k.type.name]), [['core', 'Core'], ['tty', 'Tty']]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const kind of kinds) {

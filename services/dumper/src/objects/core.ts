@@ -9,7 +9,7 @@ function altStack(task: FrozenTask): SigAltStack {
   const out = inj.reserve(24);
   inj.call('sigaltstack', SYS.sigaltstack, 0, out);
   const raw = inj.mem.read(out, 24);
-  return { sp: raw.readBigUInt64LE(0), flags: raw.readInt32LE(8), size: raw.readBigUInt64LE(16) };
+  return { sp: raw.readBigUInt64LE(0), flags: raw.readUInt32LE(8), size: raw.readBigUInt64LE(16) };
 }
 
 export function collectCore(task: FrozenTask, tid: number): Core {

@@ -18,7 +18,7 @@ export function restoreThreadState(task: RestoringTask, core: Core): void {
     const buf = Buffer.alloc(24);
     const disabled = (ss.flags & SS_DISABLE) !== 0;
     buf.writeBigUInt64LE(disabled ? 0n : ss.sp, 0);
-    buf.writeInt32LE(ss.flags & ~SS_ONSTACK, 8);
+    buf.writeUInt32LE((ss.flags & ~SS_ONSTACK) >>> 0, 8);
     buf.writeBigUInt64LE(disabled ? 0n : ss.size, 16);
     inj.resetScratch(64);
     inj.call('sigaltstack', SYS.sigaltstack, inj.put(buf), 0);

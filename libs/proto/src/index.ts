@@ -18,5 +18,6 @@ export type { RecordSource, DecodedRecord } from './record-source.js';
 
 export { RECORDS_FILE, PAGES_FILE } from './local-layout.js';
 export { openLocalSink, type LocalInventory } from './local-sink.js';
-export { loadLocalImage, type Image } from './local-image.js';
+export { loadLocalImage, checkPageStore, type Image, type LoadOptions } from './local-image.js';
+export type { PageRun } from './page-store-check.js';
 export { ImageError } from './image-error.js';

@@ -19,13 +19,23 @@ export interface Image extends RecordSource {
   readonly dir: string;
   /** Absolute path of pages.img. */
   readonly pageStorePath: string;
+  /** The pages records with their sequence numbers, in stream order. */
+  readonly pageRuns: readonly PageRun[];
+}
+
+export interface LoadOptions {
+  /**
+   * Leave the page digests to the caller (verifyPageStore with pageRuns), who must check them
+   * before anything restored from the pages runs. The records are checked all the same.
+   */
+  deferPageCheck?: boolean;
 }
 
 /**
  * Reads DIR and verifies all of it (framing, envelopes, chain, counts, every payload, every page's
  * crc32) before returning anything: a restore never starts from a damaged image. Throws ImageError.
  */
-export async function loadLocalImage(dir: string): Promise<Image> {
+export async function loadLocalImage(dir: string, options: LoadOptions = {}): Promise<Image> {
   const root = path.resolve(dir);
   await checkIsDirectory(root);
   const records: DecodedRecord[] = [];
@@ -33,12 +43,17 @@ export async function loadLocalImage(dir: string): Promise<Image> {
   const pageStorePath = path.join(root, PAGES_FILE);
   const runs: PageRun[] = [];
   for (const r of records) if (r.kind === 'pages') runs.push({ seq: r.seq, pages: r.payload });
-  try {
-    await verifyPageStore(pageStorePath, runs, commit.pageBytes);
-  } catch (e) {
-    throw asImageError(e, PAGES_FILE, root);
-  }
+  if (!options.deferPageCheck) await checkPageStore(pageStorePath, runs, commit.pageBytes);
   return new LocalImage(root, pageStorePath, inventory, commit, records, runs);
+}
+
+/** verifyPageStore with file errors turned into ImageError. */
+export async function checkPageStore(pageStorePath: string, runs: readonly PageRun[], pageBytes: bigint): Promise<void> {
+  try {
+    await verifyPageStore(pageStorePath, runs, pageBytes);
+  } catch (e) {
+    throw asImageError(e, PAGES_FILE, path.dirname(pageStorePath));
+  }
 }
 
 async function checkIsDirectory(root: string): Promise<void> {
@@ -88,14 +103,14 @@ class LocalImage implements Image {
     readonly inventory: Inventory,
     readonly commit: Commit,
     readonly records: readonly DecodedRecord[],
-    runs: readonly PageRun[],
+    readonly pageRuns: readonly PageRun[],
   ) {
     for (const r of records) {
       let list = this.kinds.get(r.kind);
       if (!list) this.kinds.set(r.kind, (list = []));
       list.push(r.payload);
     }
-    for (const r of runs) this.pageSeq.set(r.pages, r.seq);
+    for (const r of pageRuns) this.pageSeq.set(r.pages, r.seq);
   }
 
   get checkpointId(): string {

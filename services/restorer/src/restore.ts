@@ -15,6 +15,7 @@ import { restoreSigactions, queueSignals } from './objects/signals.js';
 import { restoreSessionAndGroup } from './objects/pstree.js';
 import { dropInheritedRseq, restoreThreadState, finishTask } from './objects/core.js';
 import { silentLog, type Log } from './log.js';
+import { checkPagesInBackground } from './page-check.js';
 
 const ALL_SIGNALS = 0xffffffffffffffffn;
 
@@ -73,11 +74,13 @@ function imageRanges(plan: RestorePlan) {
  */
 export async function restore(opts: RestoreOptions, stages: StageBarrier = new LocalStages(opts.log ?? silentLog)): Promise<Restored> {
   const log = opts.log ?? silentLog;
-  const image = await loadLocalImage(opts.dir);
+  const image = await loadLocalImage(opts.dir, { deferPageCheck: true });
   const plan = planRestore(image);
   for (const t of plan.tasks) {
     if (processExists(t.task.pid)) throw new Error(`pid ${t.task.pid} is already in use: cannot restore the task that had it`);
   }
+  const pagesChecked = checkPagesInBackground(image);
+  pagesChecked.catch(() => {}); // awaited below; a rejection before that is not unhandled
   let stub: Stub | null = null;
   let opened = new Map<string, number>();
   const made: RestoringTask[] = [];
@@ -97,6 +100,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
     await stages.run('RESTORE_CREDS', () => {
       made.forEach((task, i) => finishTask(task, plan.tasks[i]!.core));
     });
+    await pagesChecked;
     await stages.run('COMPLETE', () => {
       for (const task of made) {
         ptrace.detach(task.pid);
@@ -105,6 +109,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       (stub as Stub | null)?.kill();
     });
   } catch (e) {
+    await pagesChecked.catch(() => {});
     for (const task of made) {
       task.close();
       killAndReap(task.pid);

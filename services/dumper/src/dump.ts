@@ -11,6 +11,7 @@ import { collectMm } from './objects/mm.js';
 import { describeVmas } from './objects/vma.js';
 import { dumpPages } from './objects/pages.js';
 import { silentLog, type Log } from './log.js';
+import { refuseUnsupportedState } from './unsupported.js';
 
 export const FERRY_VERSION = '0.1.0';
 
@@ -36,6 +37,7 @@ function checkDumpable(pid: number): void {
   const stat = readStat(pid);
   if (stat.state === 'Z') throw new Error(`pid ${pid} is a zombie`);
   if (stat.numThreads > 1) throw new Error(`pid ${pid} has ${stat.numThreads} threads: multi-threaded processes are not supported yet`);
+  refuseUnsupportedState(pid);
 }
 
 async function writeTask(task: FrozenTask, sink: RecordSink, log: Log): Promise<bigint> {

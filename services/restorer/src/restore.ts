@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { loadLocalImage } from '@ferry/proto';
-import { ptrace, processExists, waitForAsync, type WaitResult } from '@ferry/sys';
+import { ptrace, waitForAsync, type WaitResult } from '@ferry/sys';
+import { ensurePidFree } from './pid-check.js';
 import { planRestore, type RestorePlan, type TaskPlan } from './plan.js';
 import { Stub, killAndReap } from './stub.js';
 import { RestoringTask } from './restoring-task.js';
@@ -76,9 +77,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const log = opts.log ?? silentLog;
   const image = await loadLocalImage(opts.dir, { deferPageCheck: true });
   const plan = planRestore(image);
-  for (const t of plan.tasks) {
-    if (processExists(t.task.pid)) throw new Error(`pid ${t.task.pid} is already in use: cannot restore the task that had it`);
-  }
+  for (const t of plan.tasks) await ensurePidFree(t.task.pid);
   const pagesChecked = checkPagesInBackground(image);
   pagesChecked.catch(() => {}); // awaited below; a rejection before that is not unhandled
   let stub: Stub | null = null;

@@ -4,6 +4,7 @@ import { processExists, readStat, readSmaps } from '@ferry/sys';
 import { FrozenTask } from './frozen-task.js';
 import { collectTask } from './objects/pstree.js';
 import { collectFds } from './objects/fd.js';
+import { putFile } from './objects/file-kinds.js';
 import { collectCore } from './objects/core.js';
 import { collectSignals } from './objects/signals.js';
 import { collectProcAttrs } from './objects/procattrs.js';
@@ -51,7 +52,7 @@ async function writeTask(task: FrozenTask, sink: RecordSink, log: Log): Promise<
   await sink.put('pstree', `task:${pid}`, collectTask(pid));
   await sink.put('procattrs', `procattrs:${pid}`, collectProcAttrs(pid));
   const files = collectFds(pid);
-  for (const file of files.files) await sink.put('regfile', file.id, file);
+  for (const file of files.files) await putFile(sink, file);
   for (const fd of files.fds) await sink.put('fd', `fd:${pid}:${fd.fd}`, fd);
   step('tree, attributes and files');
   await sink.put('signals', `signals:${pid}`, collectSignals(task));

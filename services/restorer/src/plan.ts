@@ -1,4 +1,5 @@
-import type { Core, Fd, Mm, Pages, ProcAttrs, RegFile, Signals, Task, Vma, Image } from '@ferry/proto';
+import type { Core, Fd, Mm, Pages, ProcAttrs, Signals, Task, Vma, Image } from '@ferry/proto';
+import { FILE_KINDS } from './objects/file-kinds.js';
 import { VmaKind } from '@ferry/proto';
 
 export interface TaskPlan {
@@ -15,7 +16,6 @@ export interface TaskPlan {
 export interface RestorePlan {
   root: TaskPlan;
   tasks: TaskPlan[];
-  files: RegFile[];
   pageStorePath: string;
 }
 
@@ -78,9 +78,9 @@ function planTask(image: Image, task: Task, fileIds: Set<string>): TaskPlan {
 
 /** Everything restore needs, cross-checked: nothing is created before this passes. */
 export function planRestore(image: Image): RestorePlan {
-  const files = image.byKind('regfile');
-  const fileIds = new Set(files.map((f) => f.id));
-  if (fileIds.size !== files.length) throw new PlanError('image: two file records share one id');
+  const ids = FILE_KINDS.flatMap((k) => k.ids(image));
+  const fileIds = new Set(ids);
+  if (fileIds.size !== ids.length) throw new PlanError('image: two file records share one id');
   const tasks = image.byKind('pstree');
   if (tasks.length !== 1) throw new PlanError(`image: ${tasks.length} tasks; only single-process images are supported yet`);
   const plans = tasks.map((t) => planTask(image, t, fileIds));
@@ -89,5 +89,5 @@ export function planRestore(image: Image): RestorePlan {
   for (const p of plans) {
     if (p.task.threads.length !== 1 || p.task.threads[0] !== p.task.pid) throw new PlanError(`image: pid ${p.task.pid} has threads ${p.task.threads.join(',')}; only single-threaded processes are supported yet`);
   }
-  return { root, tasks: plans, files, pageStorePath: image.pageStorePath };
+  return { root, tasks: plans, pageStorePath: image.pageStorePath };
 }

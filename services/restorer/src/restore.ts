@@ -9,7 +9,8 @@ import { LocalStages, type StageBarrier } from './stages.js';
 import { prepareAddressSpace, mapVmas, protectVmas } from './objects/vma.js';
 import { fillPages } from './objects/pages.js';
 import { restoreMm } from './objects/mm.js';
-import { openRegularFiles, closeFiles } from './objects/regfile.js';
+import { closeFiles } from './objects/regfile.js';
+import { FILE_KINDS } from './objects/file-kinds.js';
 import { closeInheritedFds, installFds } from './objects/fd.js';
 import { restoreProcAttrs } from './objects/procattrs.js';
 import { restoreSigactions, queueSignals } from './objects/signals.js';
@@ -81,16 +82,18 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const pagesChecked = checkPagesInBackground(image);
   pagesChecked.catch(() => {}); // awaited below; a rejection before that is not unhandled
   let stub: Stub | null = null;
-  let opened = new Map<string, number>();
+  const opened = new Map<string, number>();
   const made: RestoringTask[] = [];
+  const helpers: number[] = [];
   try {
     await stages.run('RESTORE_NS', () => {});
     await stages.run('RESTORE_SHARED', () => {
-      opened = openRegularFiles(plan.files);
+      stub = Stub.start(imageRanges(plan));
+      const ctx = { image, log, stub, helpers };
+      for (const kind of FILE_KINDS) kind.open(ctx, opened);
     });
     await stages.run('FORKING', () => {
-      stub = Stub.start(imageRanges(plan));
-      for (const t of plan.tasks) made.push(new RestoringTask(stub.fork(t.task.pid), stub));
+      for (const t of plan.tasks) made.push(new RestoringTask(stub!.fork(t.task.pid), stub!));
     });
     await stages.run('RESTORE', () => {
       made.forEach((task, i) => rebuildTask(task, plan.tasks[i]!, plan.pageStorePath, opened, log));
@@ -105,6 +108,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
         ptrace.detach(task.pid);
         task.close();
       }
+      for (const pid of helpers) killAndReap(pid);
       (stub as Stub | null)?.kill();
     });
   } catch (e) {
@@ -113,6 +117,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       task.close();
       killAndReap(task.pid);
     }
+    for (const pid of helpers) killAndReap(pid);
     (stub as Stub | null)?.kill();
     throw e;
   } finally {

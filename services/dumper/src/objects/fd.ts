@@ -1,12 +1,16 @@
-import type { Fd, RegFile } from '@ferry/proto';
+import type { Fd } from '@ferry/proto';
 import { listFds, readFdInfo, sameOpenFile, type FdInfo } from '@ferry/sys';
 import { describeRegularFile, isCloexec } from './regfile.js';
+import type { FileDescriber, FileObject } from './file-kinds.js';
 
 export class UnsupportedFdError extends Error {}
 
+/** Asked in order; the first that knows the descriptor describes it. */
+const describers: FileDescriber[] = [describeRegularFile];
+
 export interface TaskFiles {
   fds: Fd[];
-  files: RegFile[];
+  files: FileObject[];
 }
 
 function whatItIs(target: string): string {
@@ -17,25 +21,32 @@ function whatItIs(target: string): string {
   return target;
 }
 
+function describe(pid: number, info: FdInfo, id: string): FileObject {
+  for (const d of describers) {
+    const file = d(pid, info, id);
+    if (file === null) continue;
+    if (typeof file === 'string') throw new UnsupportedFdError(`unsupported file descriptor ${info.fd}: ${whatItIs(file)}`);
+    return file;
+  }
+  throw new UnsupportedFdError(`unsupported file descriptor ${info.fd}: ${whatItIs(info.target)}`);
+}
+
 /**
  * The descriptors of a task and the open files behind them. Descriptors that share one open file
  * description (dup, fork) share one file record, so they keep sharing an offset after restore.
  */
 export function collectFds(pid: number): TaskFiles {
   const fds: Fd[] = [];
-  const files: RegFile[] = [];
-  const seen: { info: FdInfo; file: RegFile }[] = [];
+  const files: FileObject[] = [];
+  const seen: { info: FdInfo; file: FileObject }[] = [];
   for (const fd of listFds(pid)) {
     const info = readFdInfo(pid, fd);
-    const twin = seen.find((s) => s.file.path === info.target && sameOpenFile(pid, s.info.fd, pid, fd));
-    if (twin) {
-      fds.push({ pid, fd, cloexec: isCloexec(info), fileId: twin.file.id });
-      continue;
+    const twin = seen.find((s) => s.info.target === info.target && sameOpenFile(pid, s.info.fd, pid, fd));
+    const file = twin?.file ?? describe(pid, info, `file:${pid}:${fd}`);
+    if (!twin) {
+      seen.push({ info, file });
+      files.push(file);
     }
-    const file = describeRegularFile(pid, info, `file:${pid}:${fd}`);
-    if (typeof file === 'string') throw new UnsupportedFdError(`unsupported file descriptor ${fd}: ${whatItIs(file)}`);
-    seen.push({ info, file });
-    files.push(file);
     fds.push({ pid, fd, cloexec: isCloexec(info), fileId: file.id });
   }
   return { fds, files };

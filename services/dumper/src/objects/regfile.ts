@@ -2,15 +2,21 @@ import fs from 'node:fs';
 import type { RegFile } from '@ferry/proto';
 import { RegFileType } from '@ferry/proto';
 import type { FdInfo } from '@ferry/sys';
+import type { FileObject } from './file-kinds.js';
 
 const O_CLOEXEC = 0o2000000;
 const CREATION_FLAGS = 0o100 | 0o200 | 0o1000 | 0o400; // O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY
 // Memory devices (major 1) hold no state a process could lose: null, zero, full, random, urandom.
 const PLAIN_CHAR_DEVICES = new Set([3, 5, 7, 8, 9]);
 
-/** A RegFile record for what fd points at, or the reason it cannot be one. */
-export function describeRegularFile(pid: number, info: FdInfo, id: string): RegFile | string {
-  if (!info.target.startsWith('/')) return info.target;
+/** A regular file, directory or plain character device; what else a path names cannot be one. */
+export function describeRegularFile(pid: number, info: FdInfo, id: string): FileObject | string | null {
+  const file = regularFile(pid, info, id);
+  return typeof file === 'string' || file === null ? file : { kind: 'regfile', id, payload: file };
+}
+
+function regularFile(pid: number, info: FdInfo, id: string): RegFile | string | null {
+  if (!info.target.startsWith('/')) return null;
   if (info.target.endsWith(' (deleted)')) return `${info.target} (a deleted file)`;
   const st = fs.statSync(`/proc/${pid}/fd/${info.fd}`, { bigint: true });
   const common = {

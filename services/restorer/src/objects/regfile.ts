@@ -32,15 +32,8 @@ function openOne(file: RegFile): number {
 }
 
 /** Opens every file of the image in ferry, at its offset; tasks then take them (see fd.ts). */
-export function openRegularFiles(files: RegFile[]): Map<string, number> {
-  const opened = new Map<string, number>();
-  try {
-    for (const f of files) opened.set(f.id, openOne(f));
-  } catch (e) {
-    closeFiles(opened);
-    throw e;
-  }
-  return opened;
+export function openRegularFiles(files: RegFile[], opened: Map<string, number>): void {
+  for (const f of files) opened.set(f.id, openOne(f));
 }
 
 export function closeFiles(opened: Map<string, number>): void {

@@ -31,20 +31,23 @@ function describe(pid: number, info: FdInfo, id: string): FileObject {
   throw new UnsupportedFdError(`unsupported file descriptor ${info.fd}: ${whatItIs(info.target)}`);
 }
 
+/** Open files already described in this dump, across all its tasks. */
+export type SeenFiles = { pid: number; info: FdInfo; file: FileObject }[];
+
 /**
- * The descriptors of a task and the open files behind them. Descriptors that share one open file
- * description (dup, fork) share one file record, so they keep sharing an offset after restore.
+ * The descriptors of a task and the open files behind them that no earlier task of the dump
+ * showed. Descriptors that share one open file description (dup, fork, in one task or several)
+ * share one file record, so they keep sharing it, and its offset, after restore.
  */
-export function collectFds(pid: number): TaskFiles {
+export function collectFds(pid: number, seen: SeenFiles = []): TaskFiles {
   const fds: Fd[] = [];
   const files: FileObject[] = [];
-  const seen: { info: FdInfo; file: FileObject }[] = [];
   for (const fd of listFds(pid)) {
     const info = readFdInfo(pid, fd);
-    const twin = seen.find((s) => s.info.target === info.target && sameOpenFile(pid, s.info.fd, pid, fd));
+    const twin = seen.find((s) => s.info.target === info.target && sameOpenFile(s.pid, s.info.fd, pid, fd));
     const file = twin?.file ?? describe(pid, info, `file:${pid}:${fd}`);
     if (!twin) {
-      seen.push({ info, file });
+      seen.push({ pid, info, file });
       files.push(file);
     }
     fds.push({ pid, fd, cloexec: isCloexec(info), fileId: file.id });

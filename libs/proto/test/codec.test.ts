@@ -60,6 +60,7 @@ describe('payload codec', () => {
     assert.deepEqual(decodePayload('core', Buffer.alloc(0)), {
       pid: 0, tid: 0, regs: Buffer.alloc(0), xstate: Buffer.alloc(0), blocked: 0n,
       altstack: { sp: 0n, flags: 0, size: 0n }, pending: [], comm: '', rseq: { pointer: 0n, size: 0, signature: 0 },
+      clearChildTid: 0n, robustList: 0n, robustListLen: 0n,
     });
     const vma = decodePayload('vma', Buffer.alloc(0));
     assert.equal(vma.kind, VmaKind.ANON_PRIVATE);

@@ -31,7 +31,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     arch: 'x86_64',
   },
   commit: { recordCount: 0xffffffffffffffffn, kindCounts: { vma: 2n, pages: 0x20000000000001n }, pageBytes: 0xfffffffffffff000n },
-  pstree: { pid: 100, ppid: 1, pgid: 100, sid: 99, threads: [100, 101, 4194304] },
+  pstree: { pid: 100, ppid: 1, pgid: 100, sid: 99, threads: [100, 101, 4194304], zombie: false, exitStatus: 0 },
   core: {
     pid: 100,
     tid: 101,
@@ -42,6 +42,9 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     pending: [filled(128, 3), filled(128, 4)],
     comm: 'sleep',
     rseq: { pointer: 0x7f1234567020n, size: 32, signature: 0x53053053 },
+    clearChildTid: 0x7f1234567890n,
+    robustList: 0x7f12345678a0n,
+    robustListLen: 24n,
   },
   signals: {
     pid: 100,
@@ -92,6 +95,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     fileSize: 0x7fffffffffffffffn,
     growsdown: true,
     advice: ['dd', 'hg'],
+    shmid: 0x20000000000004n,
   },
   pages: { pid: 100, vaddr: 0x7f0000000000n, npages: 4, offset: 0xfffffffffff00000n, crc32: 0xdeadbeef },
   fd: { pid: 100, fd: 1048575, cloexec: true, fileId: 'file:803:1234:0-1' },
@@ -106,6 +110,18 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     dev: 0x20000000000005n,
     ino: 0xffffffffffffffffn,
     rdev: 0x103,
+  },
+  creds: {
+    pid: 100,
+    uids: [1000, 1000, 1000, 1000],
+    gids: [1000, 1000, 0, 1000],
+    groups: [27, 100, 4294967294],
+    capInh: 0n,
+    capPrm: 0x1ffffffffffn,
+    capEff: 0x1ffffffffffn,
+    capBnd: 0xffffffffffffffffn,
+    capAmb: 0n,
+    noNewPrivs: true,
   },
 };
 

@@ -13,3 +13,4 @@ export * from './proc/stat.js';
 export * from './proc/fds.js';
 export * from './kcmp.js';
 export * from './rlimit.js';
+export * from './robust-list.js';

@@ -1,13 +1,15 @@
 import os from 'node:os';
 import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type RecordSink } from '@ferry/proto';
 import { processExists, readStat, readSmaps } from '@ferry/sys';
-import { FrozenTask } from './frozen-task.js';
-import { collectTask } from './objects/pstree.js';
-import { collectFds } from './objects/fd.js';
+import type { FrozenTask } from './frozen-task.js';
+import { freezeTree, releaseTree, killTree, type FrozenTree } from './tree.js';
+import { describeTask, describeZombie } from './objects/pstree.js';
+import { collectFds, type SeenFiles } from './objects/fd.js';
 import { putFile } from './objects/file-kinds.js';
 import { collectCore } from './objects/core.js';
 import { collectSignals } from './objects/signals.js';
 import { collectProcAttrs } from './objects/procattrs.js';
+import { collectCreds } from './objects/creds.js';
 import { collectMm } from './objects/mm.js';
 import { describeVmas } from './objects/vma.js';
 import { dumpPages } from './objects/pages.js';
@@ -20,28 +22,38 @@ export interface DumpOptions {
   pid: number;
   dir: string;
   leaveRunning?: boolean;
+  /** Objects (pipe:[INODE], a path, PID:FD) the restore will be handed with --inherit-fd. */
+  external?: string[];
   log?: Log;
 }
 
 export interface DumpSummary {
   checkpointId: string;
   pid: number;
+  tasks: number;
   frozenMs: number;
   pageBytes: bigint;
   records: bigint;
+}
+
+/** What the whole dump shares across tasks. */
+interface DumpState {
+  sink: RecordSink;
+  log: Log;
+  seenFiles: SeenFiles;
+  shmDumped: Set<bigint>;
 }
 
 function checkDumpable(pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`invalid pid ${pid}`);
   if (pid === process.pid) throw new Error('ferry cannot dump itself');
   if (!processExists(pid)) throw new Error(`no process with pid ${pid}`);
-  const stat = readStat(pid);
-  if (stat.state === 'Z') throw new Error(`pid ${pid} is a zombie`);
-  if (stat.numThreads > 1) throw new Error(`pid ${pid} has ${stat.numThreads} threads: multi-threaded processes are not supported yet`);
+  if (readStat(pid).state === 'Z') throw new Error(`pid ${pid} is a zombie`);
   refuseUnsupportedState(pid);
 }
 
-async function writeTask(task: FrozenTask, sink: RecordSink, log: Log): Promise<bigint> {
+async function writeTask(task: FrozenTask, state: DumpState): Promise<bigint> {
+  const { sink, log } = state;
   const pid = task.pid;
   let t = performance.now();
   const step = (what: string) => {
@@ -49,36 +61,44 @@ async function writeTask(task: FrozenTask, sink: RecordSink, log: Log): Promise<
     log.debug(`pid ${pid}: ${what} in ${(now - t).toFixed(2)} ms`);
     t = now;
   };
-  await sink.put('pstree', `task:${pid}`, collectTask(pid));
+  refuseUnsupportedState(pid);
   await sink.put('procattrs', `procattrs:${pid}`, collectProcAttrs(pid));
-  const files = collectFds(pid);
+  await sink.put('creds', `creds:${pid}`, collectCreds(pid));
+  const files = collectFds(pid, state.seenFiles);
   for (const file of files.files) await putFile(sink, file);
   for (const fd of files.fds) await sink.put('fd', `fd:${pid}:${fd.fd}`, fd);
-  step('tree, attributes and files');
+  step('attributes and files');
   await sink.put('signals', `signals:${pid}`, collectSignals(task));
-  await sink.put('core', `core:${pid}`, collectCore(task, pid));
+  for (const thread of task.threads) await sink.put('core', `core:${thread.tid}`, collectCore(task, thread));
   await sink.put('mm', `mm:${pid}`, collectMm(task));
   task.dropScratch();
-  step('signals, registers and mm');
+  step(`signals, ${task.threads.length} threads and mm`);
   const vmas = describeVmas(pid, readSmaps(pid));
   for (const vma of vmas) await sink.put('vma', `vma:${pid}:${vma.start.toString(16)}`, vma);
   step('mappings');
-  const bytes = await dumpPages(pid, vmas, task.mem, sink);
-  step('pages');
-  log.debug(`pid ${pid}: ${vmas.length} mappings, ${bytes} bytes of pages`);
+  const bytes = await dumpPages(pid, vmas, task.mem, sink, state.shmDumped);
+  step(`${bytes} bytes of pages`);
+  return bytes;
+}
+
+async function writeTree(tree: FrozenTree, state: DumpState): Promise<bigint> {
+  for (const task of tree.tasks) await state.sink.put('pstree', `task:${task.pid}`, describeTask(task));
+  for (const pid of tree.zombies) await state.sink.put('pstree', `task:${pid}`, describeZombie(pid));
+  let bytes = 0n;
+  for (const task of tree.tasks) bytes += await writeTask(task, state);
   return bytes;
 }
 
 /**
- * Checkpoints one process into a local image directory. Whatever fails, the process is left
- * running as it was and no partial image remains.
+ * Checkpoints a process and all its descendants into a local image directory. Whatever fails,
+ * the processes are left running as they were and no partial image remains.
  */
 export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const log = opts.log ?? silentLog;
   const { pid } = opts;
   checkDumpable(pid);
-  collectFds(pid); // refuse unsupported descriptors before the process is stopped at all
-  // Everything that does not need the process stopped happens before it is.
+  collectFds(pid); // refuse unsupported descriptors of the root before anything is stopped
+  // Everything that does not need the processes stopped happens before they are.
   const sink: RecordSink = await openLocalSink(opts.dir, {
     formatVersion: 1,
     host: os.hostname(),
@@ -89,27 +109,26 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     pageSize: 4096,
     arch: process.arch === 'x64' ? 'x86_64' : process.arch,
   });
-  // The codecs compile on first use: let that happen while the process still runs.
+  // The codecs compile on first use: let that happen while the processes still run.
   for (const kind of KIND_NAMES) encodePayload(kind, defaultPayload(kind));
-  let task: FrozenTask;
   const started = performance.now();
+  let tree: FrozenTree;
   try {
-    task = FrozenTask.freeze(pid);
+    tree = freezeTree(pid);
   } catch (e) {
     await sink.abort();
     throw e;
   }
   try {
-    checkDumpable(pid);
-    const pageBytes = await writeTask(task, sink, log);
+    const pageBytes = await writeTree(tree, { sink, log, seenFiles: [], shmDumped: new Set() });
     const commit = await sink.commit();
-    if (opts.leaveRunning) task.release();
-    else task.kill();
+    if (opts.leaveRunning) releaseTree(tree);
+    else killTree(tree);
     const frozenMs = performance.now() - started;
-    log.info(`dumped pid ${pid} in ${frozenMs.toFixed(1)} ms (${pageBytes} bytes of pages)`);
-    return { checkpointId: sink.checkpointId, pid, frozenMs, pageBytes, records: commit.recordCount + 1n };
+    log.info(`dumped ${tree.tasks.length} processes from pid ${pid} in ${frozenMs.toFixed(1)} ms (${pageBytes} bytes of pages)`);
+    return { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, records: commit.recordCount + 1n };
   } catch (e) {
-    task.release();
+    releaseTree(tree);
     await sink.abort().catch(() => {});
     throw e;
   }

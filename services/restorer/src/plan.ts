@@ -1,21 +1,33 @@
-import type { Core, Fd, Mm, Pages, ProcAttrs, Signals, Task, Vma, Image } from '@ferry/proto';
-import { FILE_KINDS } from './objects/file-kinds.js';
+import type { Core, Creds, Fd, Mm, Pages, ProcAttrs, Signals, Task, Vma, Image } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
+import { FILE_KINDS } from './objects/file-kinds.js';
 
-export interface TaskPlan {
+export interface LiveTaskPlan {
   task: Task;
-  core: Core;
+  zombie: false;
+  /** One per thread, the leader first, in the order of task.threads. */
+  cores: Core[];
   signals: Signals;
   attrs: ProcAttrs;
+  creds: Creds;
   mm: Mm;
   vmas: Vma[];
   pages: Pages[];
   fds: Fd[];
 }
 
+export interface ZombiePlan {
+  task: Task;
+  zombie: true;
+}
+
+export type TaskPlan = LiveTaskPlan | ZombiePlan;
+
 export interface RestorePlan {
-  root: TaskPlan;
+  root: LiveTaskPlan;
+  /** Parents before their children. */
   tasks: TaskPlan[];
+  live: LiveTaskPlan[];
   pageStorePath: string;
 }
 
@@ -40,7 +52,7 @@ function vmaHolding(vmas: Vma[], addr: bigint, end: bigint): Vma | undefined {
   return undefined;
 }
 
-function planTask(image: Image, task: Task, fileIds: Set<string>): TaskPlan {
+function planLiveTask(image: Image, task: Task, fileIds: Set<string>): LiveTaskPlan {
   const pid = task.pid;
   const mine = <T extends { pid: number }>(list: T[]) => list.filter((x) => x.pid === pid);
   const vmas = mine(image.byKind('vma')).sort((a, b) => (a.start < b.start ? -1 : 1));
@@ -62,13 +74,15 @@ function planTask(image: Image, task: Task, fileIds: Set<string>): TaskPlan {
     seen.add(f.fd);
     if (!fileIds.has(f.fileId)) throw new PlanError(`image: fd fd:${pid}:${f.fd} names file ${f.fileId}, which the image does not have`);
   }
-  const core = one(image.byKind('core').filter((c) => c.pid === pid), 'core', pid);
-  if (core.tid !== pid) throw new PlanError(`image: core core:${core.tid} belongs to thread ${core.tid}, not to pid ${pid}`);
+  const cores = task.threads.map((tid) => one(image.byKind('core').filter((c) => c.tid === tid), `core (thread ${tid})`, pid));
+  for (const c of cores) if (c.pid !== pid) throw new PlanError(`image: core core:${c.tid} belongs to pid ${c.pid}, not to pid ${pid}`);
   return {
     task,
-    core,
+    zombie: false,
+    cores,
     signals: one(mine(image.byKind('signals')), 'signals', pid),
     attrs: one(mine(image.byKind('procattrs')), 'procattrs', pid),
+    creds: one(mine(image.byKind('creds')), 'creds', pid),
     mm: one(mine(image.byKind('mm')), 'mm', pid),
     vmas,
     pages,
@@ -76,18 +90,54 @@ function planTask(image: Image, task: Task, fileIds: Set<string>): TaskPlan {
   };
 }
 
+/** Parents before children, from the root; every task must hang off the root. */
+function treeOrder(tasks: Task[], rootPid: number): Task[] {
+  const byParent = new Map<number, Task[]>();
+  for (const t of tasks) if (t.pid !== rootPid) byParent.set(t.ppid, [...(byParent.get(t.ppid) ?? []), t]);
+  const root = tasks.find((t) => t.pid === rootPid);
+  if (!root) throw new PlanError(`image: the root pid ${rootPid} has no task record`);
+  const order = [root];
+  for (let i = 0; i < order.length; i++) order.push(...(byParent.get(order[i]!.pid) ?? []).sort((a, b) => a.pid - b.pid));
+  const lost = tasks.find((t) => !order.includes(t));
+  if (lost) throw new PlanError(`image: task task:${lost.pid} has parent ${lost.ppid}, which is not in the tree`);
+  return order;
+}
+
+/**
+ * Sessions and groups come back through the order of forks: a session leader calls setsid right
+ * after it is made, and its children inherit the session; group members join their leader once
+ * every task exists. Layouts that would need more (a member of another session than its parent,
+ * a group whose leader is gone) are refused with the task named.
+ */
+function checkSessionsAndGroups(order: Task[], root: Task): void {
+  const byPid = new Map(order.map((t) => [t.pid, t]));
+  for (const t of order) {
+    if (t === root) continue;
+    const parent = byPid.get(t.ppid)!;
+    if (t.sid !== t.pid && t.sid !== parent.sid) {
+      throw new PlanError(`image: pid ${t.pid} is in session ${t.sid} but its parent ${parent.pid} in session ${parent.sid}: not supported yet`);
+    }
+    if (t.pgid !== t.pid && !byPid.has(t.pgid) && t.pgid !== root.pgid) {
+      throw new PlanError(`image: pid ${t.pid} is in process group ${t.pgid}, whose leader is gone: not supported yet`);
+    }
+  }
+}
+
 /** Everything restore needs, cross-checked: nothing is created before this passes. */
 export function planRestore(image: Image): RestorePlan {
   const ids = FILE_KINDS.flatMap((k) => k.ids(image));
   const fileIds = new Set(ids);
   if (fileIds.size !== ids.length) throw new PlanError('image: two file records share one id');
-  const tasks = image.byKind('pstree');
-  if (tasks.length !== 1) throw new PlanError(`image: ${tasks.length} tasks; only single-process images are supported yet`);
-  const plans = tasks.map((t) => planTask(image, t, fileIds));
-  const root = plans.find((p) => p.task.pid === image.inventory.rootPid);
-  if (!root) throw new PlanError(`image: the root pid ${image.inventory.rootPid} has no task record`);
-  for (const p of plans) {
-    if (p.task.threads.length !== 1 || p.task.threads[0] !== p.task.pid) throw new PlanError(`image: pid ${p.task.pid} has threads ${p.task.threads.join(',')}; only single-threaded processes are supported yet`);
+  const records = image.byKind('pstree');
+  const allTids = records.flatMap((t) => t.threads);
+  if (new Set(allTids).size !== allTids.length) throw new PlanError('image: a pid or thread id appears in two tasks');
+  const order = treeOrder(records, image.inventory.rootPid);
+  checkSessionsAndGroups(order, order[0]!);
+  const tasks: TaskPlan[] = order.map((t) => (t.zombie ? { task: t, zombie: true } : planLiveTask(image, t, fileIds)));
+  const root = tasks[0]!;
+  if (root.zombie) throw new PlanError(`image: the root pid ${root.task.pid} is a zombie`);
+  for (const t of tasks) {
+    if (t.zombie && order.some((o) => o.ppid === t.task.pid)) throw new PlanError(`image: zombie ${t.task.pid} has children`);
   }
-  return { root, tasks: plans, pageStorePath: image.pageStorePath };
+  return { root, tasks, live: tasks.filter((t): t is LiveTaskPlan => !t.zombie), pageStorePath: image.pageStorePath };
 }

@@ -1,24 +1,47 @@
 import { Injector, ProcMem, ptrace } from '@ferry/sys';
-import type { Stub } from './stub.js';
 
-/** A task being rebuilt: traced, stopped, running injected syscalls through the inherited scratch page. */
-export class RestoringTask {
+export interface Scratch {
+  addr: bigint;
+  size: number;
+}
+
+/** One thread being rebuilt: traced, stopped, running injected syscalls through the scratch page. */
+export class RestoringThread {
   readonly injector: Injector;
 
-  constructor(readonly pid: number, stub: Stub) {
-    const mem = new ProcMem(pid, true);
-    this.injector = new Injector(pid, ptrace.getRegs(pid), stub.scratch.addr, mem, { ...stub.scratch });
+  constructor(readonly tid: number, mem: ProcMem, scratch: Scratch) {
+    this.injector = new Injector(tid, ptrace.getRegs(tid), scratch.addr, mem, { ...scratch });
+    this.injector.scratchBase = 64;
+  }
+}
+
+/** A process being rebuilt, with its threads as they are created (the leader first). */
+export class RestoringTask {
+  readonly threads: RestoringThread[] = [];
+  readonly mem: ProcMem;
+
+  constructor(readonly pid: number, readonly scratch: Scratch) {
+    this.mem = new ProcMem(pid, true);
+    this.threads.push(new RestoringThread(pid, this.mem, scratch));
   }
 
-  get mem(): ProcMem {
-    return this.injector.mem;
+  get injector(): Injector {
+    return this.threads[0]!.injector;
   }
 
-  get scratch(): { addr: bigint; size: number } {
-    return this.injector.scratch!;
+  addThread(tid: number): RestoringThread {
+    const thread = new RestoringThread(tid, this.mem, this.scratch);
+    this.threads.push(thread);
+    return thread;
+  }
+
+  thread(tid: number): RestoringThread {
+    const t = this.threads.find((x) => x.tid === tid);
+    if (!t) throw new Error(`thread ${tid} of pid ${this.pid} was not created`);
+    return t;
   }
 
   close(): void {
-    this.injector.mem.close();
+    this.mem.close();
   }
 }

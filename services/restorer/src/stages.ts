@@ -25,6 +25,8 @@ export class LocalStages implements StageBarrier {
     this.next = index + 1;
     const t0 = performance.now();
     await work();
+    // For tests of the failure paths: FERRY_FAIL_STAGE=NAME makes that stage fail once its work is done.
+    if (process.env.FERRY_FAIL_STAGE === stage) throw new Error(`stage ${stage} failed (FERRY_FAIL_STAGE)`);
     const ms = performance.now() - t0;
     this.timings.set(stage, ms);
     this.log.debug(`stage ${stage} done in ${ms.toFixed(2)} ms`);

@@ -2,14 +2,13 @@ import {
   ptrace, PTRACE_O, Injector, ProcMem, readMaps, spawnDetachedFromLibuv, waitFor, describeWait, SYS,
 } from '@ferry/sys';
 import { findFreeRange, type Range } from './address-space.js';
+import { cloneWithPid } from './fork.js';
 
 export const SCRATCH_SIZE = 65536;
 const SYSCALL_INSN = Buffer.from([0x0f, 0x05, 0xcc, 0xcc]);
 const ALL_SIGNALS = 0xffffffffffffffffn;
 const PROT_RWX = 7;
 const MAP_PRIVATE_ANON_FIXED_NOREPLACE = 0x22 | 0x100000;
-const CLONE_PARENT = 0x8000n;
-const CLONE_ARGS_SIZE = 88;
 
 /**
  * The seed process every restored task is cloned from. It is started outside libuv and traced;
@@ -43,6 +42,7 @@ export class Stub {
       mem.write(scratch, SYSCALL_INSN);
       injector.syscallAddr = scratch;
       injector.scratch = { addr: scratch, size: SCRATCH_SIZE };
+      injector.scratchBase = 64;
       return new Stub(pid, injector);
     } catch (e) {
       killAndReap(pid);
@@ -54,25 +54,9 @@ export class Stub {
     return this.injector.scratch!;
   }
 
-  /**
-   * clone3 with set_tid, so the task gets its old pid; CLONE_PARENT makes it ferry's child, as the
-   * restored root must be. It arrives traced and stopped right after the scratch syscall.
-   */
+  /** A task with the given pid, child of ferry (as the restored root and helpers must be). */
   fork(pid: number): number {
-    const inj = this.injector;
-    inj.resetScratch(64);
-    const tid = inj.put(Buffer.from(Int32Array.of(pid).buffer));
-    const args = Buffer.alloc(CLONE_ARGS_SIZE);
-    args.writeBigUInt64LE(CLONE_PARENT, 0);
-    args.writeBigUInt64LE(tid, 64);
-    args.writeBigUInt64LE(1n, 72);
-    const ret = inj.raw(SYS.clone3, inj.put(args), CLONE_ARGS_SIZE);
-    if (ret === -17n) throw new Error(`pid ${pid} is already in use`);
-    if (ret < 0n) throw new Error(`cannot create task with pid ${pid}: clone3 failed (errno ${-ret})`);
-    const child = Number(ret);
-    const w = waitFor(child);
-    if (w.kind !== 'stopped') throw new Error(`new task ${child} ${describeWait(w)}`);
-    return child;
+    return cloneWithPid(this.injector, pid, 'sibling');
   }
 
   kill(): void {

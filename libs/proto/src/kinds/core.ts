@@ -17,6 +17,11 @@ export interface Core {
   comm: string;
   /** Restartable-sequences registration; pointer 0 when the thread has none. */
   rseq: Rseq;
+  /** set_tid_address: cleared and futex-woken when the thread exits (pthread_join relies on it). */
+  clearChildTid: bigint;
+  /** set_robust_list head and length, 0 when none. */
+  robustList: bigint;
+  robustListLen: bigint;
 }
 
 export interface SigAltStack {
@@ -46,6 +51,9 @@ export function validateCore(c: Core): void {
   checkLength(c.regs, 'regs', REGS_BYTES, REGS_BYTES);
   checkLength(c.xstate, 'xstate', XSTATE_MIN_BYTES, XSTATE_MAX_BYTES);
   checkEach(c.pending, 'pending', SIGINFO_BYTES);
+  checkUserAddress(c.clearChildTid, 'clearChildTid');
+  checkUserAddress(c.robustList, 'robustList');
+  if (c.robustListLen > 4096n) fail(`robustListLen ${c.robustListLen} is absurd`);
   if (c.rseq.pointer !== 0n) {
     if (c.rseq.size < RSEQ_MIN_BYTES) fail(`rseq.size ${c.rseq.size} is below ${RSEQ_MIN_BYTES}`);
     checkUserAddress(c.rseq.pointer + BigInt(c.rseq.size), 'rseq end');

@@ -2,6 +2,7 @@
 // (the line makes its types public and lets the codec find `validate<Message>`).
 export * from './commit.js';
 export * from './core.js';
+export * from './creds.js';
 export * from './fd.js';
 export * from './inventory.js';
 export * from './mm.js';

@@ -8,6 +8,10 @@ export interface Task {
   sid: number;
   /** Thread ids, the leader first. */
   threads: number[];
+  /** Dead, not yet reaped: only the ids and the wait status remain. */
+  zombie: boolean;
+  /** For zombies: the wait status (exit code << 8, or the signal) the parent will collect. */
+  exitStatus: number;
 }
 
 declare module '../kind-payloads.js' {
@@ -21,6 +25,8 @@ export function validateTask(t: Task): void {
   checkPidOrZero(t.ppid, 'ppid');
   checkPidOrZero(t.pgid, 'pgid');
   checkPidOrZero(t.sid, 'sid');
+  if (t.exitStatus > 0xffff) fail(`exit status ${t.exitStatus} is not a wait status`);
+  if (t.zombie && t.threads.length !== 1) fail('a zombie has no threads but its leader');
   if (t.threads[0] !== t.pid) fail(`threads must start with the leader ${t.pid}, not ${t.threads[0] ?? 'nothing'}`);
   t.threads.forEach((tid, i) => checkPid(tid, `threads[${i}]`));
   checkUnique(t.threads, 'threads');

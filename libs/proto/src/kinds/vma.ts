@@ -35,6 +35,8 @@ export interface Vma {
   growsdown: boolean;
   /** smaps VmFlags restored with madvise. */
   advice: string[];
+  /** ANON_SHARED: the shmem inode, the same in every task that shares the memory. */
+  shmid: bigint;
 }
 
 declare module '../kind-payloads.js' {

@@ -19,6 +19,8 @@ export interface ProcStat {
   envStart: bigint;
   envEnd: bigint;
   exitSignal: number;
+  /** For a zombie: the wait status its parent will collect. */
+  exitCode: number;
 }
 
 /** /proc/PID/stat; the comm may hold spaces and parentheses, so fields count from the last ')'. */
@@ -48,6 +50,7 @@ export function readStat(pid: number, tid = pid): ProcStat {
     argEnd: BigInt(at(49)),
     envStart: BigInt(at(50)),
     envEnd: BigInt(at(51)),
+    exitCode: Number(at(52)),
   };
 }
 

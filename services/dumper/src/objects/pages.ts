@@ -21,12 +21,12 @@ function hasPrivateData(kind: VmaKind): boolean {
 }
 
 /** Runs of pages [start, end) to dump, found through /proc/PID/pagemap. */
-export function* pageRuns(pid: number, vmas: Vma[]): Generator<{ start: bigint; end: bigint }> {
+export function* pageRuns(pid: number, vmas: Vma[], skip: (v: Vma) => boolean): Generator<{ start: bigint; end: bigint }> {
   const fd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
   const buf = Buffer.alloc(PAGEMAP_CHUNK * 8);
   try {
     for (const vma of vmas) {
-      if (!hasPrivateData(vma.kind)) continue;
+      if (!hasPrivateData(vma.kind) || skip(vma)) continue;
       let runStart = -1n;
       for (let addr = vma.start; addr < vma.end; ) {
         const count = Number((vma.end - addr) / PAGE < BigInt(PAGEMAP_CHUNK) ? (vma.end - addr) / PAGE : BigInt(PAGEMAP_CHUNK));
@@ -54,14 +54,16 @@ export function* pageRuns(pid: number, vmas: Vma[]): Generator<{ start: bigint; 
 
 /**
  * Copies the pages into the sink. Two buffers alternate so that reading the next run from the
- * task overlaps with storing the previous one.
+ * task overlaps with storing the previous one. Shared anonymous memory is dumped once, by the
+ * first task of the dump that maps it (`shmDumped` remembers which).
  */
-export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink): Promise<bigint> {
+export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<bigint>): Promise<bigint> {
+  const skip = (v: Vma) => v.kind === VmaKind.ANON_SHARED && shmDumped.has(v.shmid);
   const buffers = [Buffer.alloc(RUN_LIMIT), Buffer.alloc(RUN_LIMIT)];
   let which = 0;
   let pending: Promise<void> = Promise.resolve();
   let total = 0n;
-  for (const run of pageRuns(pid, vmas)) {
+  for (const run of pageRuns(pid, vmas, skip)) {
     const length = Number(run.end - run.start);
     const buf = buffers[which]!;
     which ^= 1;
@@ -71,5 +73,6 @@ export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: Re
     total += BigInt(length);
   }
   await pending;
+  for (const v of vmas) if (v.kind === VmaKind.ANON_SHARED) shmDumped.add(v.shmid);
   return total;
 }

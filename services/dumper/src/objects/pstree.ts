@@ -1,7 +1,13 @@
 import type { Task } from '@ferry/proto';
-import { readStat, listThreads } from '@ferry/sys';
+import { readStat } from '@ferry/sys';
+import type { FrozenTask } from '../frozen-task.js';
 
-export function collectTask(pid: number): Task {
+export function describeTask(task: FrozenTask): Task {
+  const stat = readStat(task.pid);
+  return { pid: task.pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, threads: task.threads.map((t) => t.tid), zombie: false, exitStatus: 0 };
+}
+
+export function describeZombie(pid: number): Task {
   const stat = readStat(pid);
-  return { pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, threads: listThreads(pid) };
+  return { pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, threads: [pid], zombie: true, exitStatus: stat.exitCode };
 }

@@ -7,7 +7,7 @@ const KSIGACTION_SIZE = 32; // handler, flags, restorer, mask
 
 /** Handlers are read by running rt_sigaction inside the task: /proc shows only masks. */
 export function collectSignals(task: FrozenTask): Signals {
-  const inj = task.inject();
+  const inj = task.inject(task.pid);
   inj.resetScratch();
   const out = inj.reserve(KSIGACTION_SIZE);
   const actions: SigAction[] = [];

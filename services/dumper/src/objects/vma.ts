@@ -47,6 +47,7 @@ export function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
       fileSize,
       growsdown: m.vmFlags.includes('gd'),
       advice: m.vmFlags.filter((f) => RESTORABLE_ADVICE.has(f)),
+      shmid: kind === VmaKind.ANON_SHARED ? m.inode : 0n,
     });
   }
   return out;

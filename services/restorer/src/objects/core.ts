@@ -1,41 +1,52 @@
 import type { Core } from '@ferry/proto';
 import { SYS, ptrace } from '@ferry/sys';
-import type { RestoringTask } from '../restoring-task.js';
+import type { RestoringTask, RestoringThread } from '../restoring-task.js';
+import { cloneWithPid } from '../fork.js';
 
 const SS_ONSTACK = 1, SS_DISABLE = 2;
 const RSEQ_FLAG_UNREGISTER = 1;
+const PR_SET_NAME = 15;
 
-/** glibc registers rseq; a clone inherits the stub's registration, which points at memory that is gone. */
+/** glibc registers rseq; a fork inherits the stub's registration, which points at memory that is gone. */
 export function dropInheritedRseq(task: RestoringTask): void {
   const rseq = ptrace.getRseq(task.pid);
   if (rseq.pointer !== 0n) task.injector.call('rseq unregister', SYS.rseq, rseq.pointer, rseq.size, RSEQ_FLAG_UNREGISTER, rseq.signature);
 }
 
-export function restoreThreadState(task: RestoringTask, core: Core): void {
-  const inj = task.injector;
+/** The other threads, each with its tid, made inside the process once its memory is back. */
+export function createThreads(task: RestoringTask, cores: Core[]): void {
+  for (const core of cores.slice(1)) task.addThread(cloneWithPid(task.injector, core.tid, 'thread'));
+}
+
+export function restoreThreadState(thread: RestoringThread, core: Core): void {
+  const inj = thread.injector;
   const ss = core.altstack;
-  if (ss) {
-    const buf = Buffer.alloc(24);
-    const disabled = (ss.flags & SS_DISABLE) !== 0;
-    buf.writeBigUInt64LE(disabled ? 0n : ss.sp, 0);
-    buf.writeUInt32LE((ss.flags & ~SS_ONSTACK) >>> 0, 8);
-    buf.writeBigUInt64LE(disabled ? 0n : ss.size, 16);
-    inj.resetScratch(64);
-    inj.call('sigaltstack', SYS.sigaltstack, inj.put(buf), 0);
-  }
-  if (core.rseq && core.rseq.pointer !== 0n) {
-    inj.call('rseq', SYS.rseq, core.rseq.pointer, core.rseq.size, 0, core.rseq.signature);
-  }
+  const buf = Buffer.alloc(24);
+  const disabled = (ss.flags & SS_DISABLE) !== 0;
+  buf.writeBigUInt64LE(disabled ? 0n : ss.sp, 0);
+  buf.writeUInt32LE((ss.flags & ~SS_ONSTACK) >>> 0, 8);
+  buf.writeBigUInt64LE(disabled ? 0n : ss.size, 16);
+  inj.resetScratch();
+  inj.call('sigaltstack', SYS.sigaltstack, inj.put(buf), 0);
+  inj.call('set_tid_address', SYS.set_tid_address, core.clearChildTid);
+  if (core.robustList !== 0n) inj.call('set_robust_list', SYS.set_robust_list, core.robustList, core.robustListLen);
+  inj.resetScratch();
+  inj.call('prctl(PR_SET_NAME)', SYS.prctl, PR_SET_NAME, inj.putString(core.comm.slice(0, 15)), 0, 0, 0);
+  if (core.rseq.pointer !== 0n) inj.call('rseq', SYS.rseq, core.rseq.pointer, core.rseq.size, 0, core.rseq.signature);
+}
+
+/** At the thread's last stop: its own registers, FPU state and signal mask. */
+export function setFinalRegisters(thread: RestoringThread, core: Core): void {
+  ptrace.setRegs(thread.tid, core.regs);
+  ptrace.setXstate(thread.tid, core.xstate);
+  ptrace.setSigmask(thread.tid, core.blocked);
 }
 
 /**
- * The last injected call removes the scratch page; at its exit stop the task takes its own
- * registers, FPU state and signal mask, and is ready to be released.
+ * The leader's last injected call removes the scratch page, once every other thread is done
+ * with it; then each thread takes its registers, and the process is ready to be released.
  */
-export function finishTask(task: RestoringTask, core: Core): void {
-  const inj = task.injector;
-  inj.call('munmap of the restorer page', SYS.munmap, task.scratch.addr, task.scratch.size);
-  ptrace.setRegs(task.pid, core.regs);
-  ptrace.setXstate(task.pid, core.xstate);
-  ptrace.setSigmask(task.pid, core.blocked);
+export function finishTask(task: RestoringTask, cores: Core[]): void {
+  task.injector.call('munmap of the restorer page', SYS.munmap, task.scratch.addr, task.scratch.size);
+  cores.forEach((core) => setFinalRegisters(task.thread(core.tid), core));
 }

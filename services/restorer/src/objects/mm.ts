@@ -10,7 +10,7 @@ const O_RDONLY_CLOEXEC = 0o2000000;
 /** Code, data, brk, stack, arguments, environment, auxv and the exe link, in one PR_SET_MM_MAP. */
 export function restoreMm(task: RestoringTask, mm: Mm): void {
   const inj = task.injector;
-  inj.resetScratch(64);
+  inj.resetScratch();
   const exeFd = inj.call(`open of the program ${mm.exePath}`, SYS.openat, AT_FDCWD, inj.putString(mm.exePath), O_RDONLY_CLOEXEC, 0);
   try {
     const auxv = inj.put(mm.auxv);

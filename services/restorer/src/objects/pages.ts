@@ -15,7 +15,7 @@ const O_RDONLY_CLOEXEC = 0o2000000;
 export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: string): void {
   if (pages.length === 0) return;
   const inj = task.injector;
-  inj.resetScratch(64);
+  inj.resetScratch();
   const fd = inj.call('open of the page store', SYS.openat, AT_FDCWD, inj.putString(pageStorePath), O_RDONLY_CLOEXEC, 0);
   try {
     for (let i = 0; i < pages.length; ) {
@@ -31,7 +31,7 @@ export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: st
         end += BigInt(p.npages) * 4096n;
         i++;
       }
-      inj.resetScratch(64);
+      inj.resetScratch();
       const iovAddr = inj.put(Buffer.concat(iov));
       const got = inj.call('preadv of pages', SYS.preadv, fd, iovAddr, iov.length, first.offset, 0);
       if (got !== end - first.offset) throw new Error(`short read of the page store at ${first.offset}: ${got} of ${end - first.offset} bytes`);

@@ -8,13 +8,13 @@ const RLIMIT_NAMES = ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', '
 
 export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log): void {
   const inj = task.injector;
-  inj.resetScratch(64);
+  inj.resetScratch();
   if (attrs.root !== '/') inj.call(`chroot to ${attrs.root}`, SYS.chroot, inj.putString(attrs.root));
-  inj.resetScratch(64);
+  inj.resetScratch();
   inj.call(`chdir to ${attrs.cwd}`, SYS.chdir, inj.putString(attrs.cwd));
   inj.call('umask', SYS.umask, attrs.umask);
   inj.call('personality', SYS.personality, attrs.personality);
-  inj.resetScratch(64);
+  inj.resetScratch();
   inj.call('prctl(PR_SET_NAME)', SYS.prctl, PR_SET_NAME, inj.putString(attrs.comm.slice(0, 15)), 0, 0, 0);
   for (const r of attrs.rlimits) {
     // Raising a hard limit needs CAP_SYS_RESOURCE, which ferry may lack: keep what can be had.
@@ -25,7 +25,7 @@ export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log
     const limit = Buffer.alloc(16);
     limit.writeBigUInt64LE(cur, 0);
     limit.writeBigUInt64LE(max, 8);
-    inj.resetScratch(64);
+    inj.resetScratch();
     inj.call(`prlimit(${RLIMIT_NAMES[r.resource]})`, SYS.prlimit64, 0, r.resource, inj.put(limit), 0);
   }
 }

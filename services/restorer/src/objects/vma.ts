@@ -79,7 +79,29 @@ export function prepareAddressSpace(task: RestoringTask, vmas: Vma[]): void {
  * Creates every mapping of the image at its address. Mappings that will receive pages are made
  * writable until the pages are in (protectVmas sets the final protections).
  */
-export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean): void {
+/** Shared anonymous memory already created in this restore, by shmem inode: who maps it where. */
+export type SharedMemory = Map<bigint, { pid: number; start: bigint; end: bigint }>;
+
+function mapSharedAnon(task: RestoringTask, v: Vma, prot: number, shared: SharedMemory): boolean {
+  const first = shared.get(v.shmid);
+  if (!first) {
+    shared.set(v.shmid, { pid: task.pid, start: v.start, end: v.end });
+    return false;
+  }
+  // The same shmem object as the first task's: open it through that task's map_files.
+  const inj = task.injector;
+  inj.resetScratch();
+  const path = `/proc/${first.pid}/map_files/${first.start.toString(16)}-${first.end.toString(16)}`;
+  const fd = inj.call(`open of shared memory ${path}`, SYS.openat, AT_FDCWD, inj.putString(path), O_RDWR | O_CLOEXEC, 0);
+  try {
+    inj.call(`mmap of shared memory at 0x${v.start.toString(16)}`, SYS.mmap, v.start, v.end - v.start, prot, MAP_SHARED | MAP_FIXED, fd, v.pgoff);
+  } finally {
+    inj.raw(SYS.close, fd);
+  }
+  return true;
+}
+
+export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean, shared: SharedMemory): void {
   const openFiles = new Map<string, bigint>();
   const inj = task.injector;
   try {
@@ -87,22 +109,23 @@ export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma
       if (isSpecial(v.kind)) continue;
       const length = v.end - v.start;
       const prot = receivesPages(v) ? v.prot | PROT_WRITE : v.prot;
+      if (v.kind === VmaKind.ANON_SHARED && mapSharedAnon(task, v, prot, shared)) continue;
       if (v.kind === VmaKind.ANON_PRIVATE || v.kind === VmaKind.ANON_SHARED) {
         const flags = (v.kind === VmaKind.ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED | (v.growsdown ? MAP_GROWSDOWN : 0);
         inj.call(`mmap of ${v.path || 'anonymous memory'} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, flags, -1, 0);
         continue;
       }
-      const shared = v.kind === VmaKind.FILE_SHARED;
-      const openFlags = (shared && v.prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+      const sharedFile = v.kind === VmaKind.FILE_SHARED;
+      const openFlags = (sharedFile && v.prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC;
       const key = `${openFlags}:${v.path}`;
       let fd = openFiles.get(key);
       if (fd === undefined) {
         checkMappedFile(v);
-        inj.resetScratch(64);
+        inj.resetScratch();
         fd = inj.call(`open ${v.path}`, SYS.openat, AT_FDCWD, inj.putString(v.path), openFlags, 0);
         openFiles.set(key, fd);
       }
-      inj.call(`mmap of ${v.path} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff);
+      inj.call(`mmap of ${v.path} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, (sharedFile ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff);
     }
   } finally {
     for (const fd of openFiles.values()) inj.raw(SYS.close, fd);

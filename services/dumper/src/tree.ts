@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import { readStat } from '@ferry/sys';
+import { FrozenTask } from './frozen-task.js';
+
+export interface FrozenTree {
+  /** Live processes, parents before their children. */
+  tasks: FrozenTask[];
+  /** Dead children not yet reaped by their parents. */
+  zombies: number[];
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    if (text) out.push(...text.split(/\s+/).map(Number));
+  }
+  return out;
+}
+
+/**
+ * Freezes the process and all its descendants. A parent is frozen before its children are read,
+ * so it cannot fork behind our back; the walk goes on until no new process turns up.
+ */
+export function freezeTree(root: number): FrozenTree {
+  const tree: FrozenTree = { tasks: [], zombies: [] };
+  const queue = [root];
+  try {
+    while (queue.length) {
+      const pid = queue.shift()!;
+      if (readStat(pid).state === 'Z') {
+        tree.zombies.push(pid);
+        continue;
+      }
+      tree.tasks.push(FrozenTask.freeze(pid));
+      queue.push(...childrenOf(pid));
+    }
+    return tree;
+  } catch (e) {
+    releaseTree(tree);
+    throw e;
+  }
+}
+
+export function releaseTree(tree: FrozenTree): void {
+  for (const t of [...tree.tasks].reverse()) t.release();
+}
+
+export function killTree(tree: FrozenTree): void {
+  // Children first, so no parent sees a child die while it could still run.
+  for (const t of [...tree.tasks].reverse()) t.kill();
+}

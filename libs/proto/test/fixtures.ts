@@ -31,7 +31,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     arch: 'x86_64',
   },
   commit: { recordCount: 0xffffffffffffffffn, kindCounts: { vma: 2n, pages: 0x20000000000001n }, pageBytes: 0xfffffffffffff000n },
-  pstree: { pid: 100, ppid: 1, pgid: 100, sid: 99, threads: [100, 101, 4194304], zombie: false, exitStatus: 0 },
+  pstree: { pid: 100, ppid: 1, pgid: 100, sid: 99, threads: [100, 101, 4194304], zombie: false, exitStatus: 0, zombieComm: '' },
   core: {
     pid: 100,
     tid: 101,

@@ -24,7 +24,8 @@ export function describeImage(image: Image) {
         pgid: t.pgid,
         sid: t.sid,
         threads: t.threads,
-        comm: attrs?.comm ?? '',
+        comm: t.zombie ? t.zombieComm : attrs?.comm ?? '',
+        zombie: t.zombie,
         cwd: attrs?.cwd ?? '',
         exe: image.byKind('mm').find((m) => m.pid === t.pid)?.exePath ?? '',
         vmas: image.byKind('vma').filter((v) => v.pid === t.pid).map((v) => ({

@@ -129,7 +129,8 @@ export class FrozenTask {
     if (this.released) return;
     this.released = true;
     process.kill(this.pid, 'SIGKILL');
-    for (const t of this.threads) {
+    // The leader's exit is only reported once every other thread has been reaped by us, the tracer.
+    for (const t of [...this.threads].reverse()) {
       try {
         for (;;) {
           const w = waitFor(t.tid);

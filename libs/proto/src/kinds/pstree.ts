@@ -12,6 +12,8 @@ export interface Task {
   zombie: boolean;
   /** For zombies: the wait status (exit code << 8, or the signal) the parent will collect. */
   exitStatus: number;
+  /** For zombies: the name ps shows. */
+  zombieComm: string;
 }
 
 declare module '../kind-payloads.js' {
@@ -27,6 +29,7 @@ export function validateTask(t: Task): void {
   checkPidOrZero(t.sid, 'sid');
   if (t.exitStatus > 0xffff) fail(`exit status ${t.exitStatus} is not a wait status`);
   if (t.zombie && t.threads.length !== 1) fail('a zombie has no threads but its leader');
+  if (Buffer.byteLength(t.zombieComm) > 15) fail(`zombie name ${JSON.stringify(t.zombieComm)} is longer than 15 bytes`);
   if (t.threads[0] !== t.pid) fail(`threads must start with the leader ${t.pid}, not ${t.threads[0] ?? 'nothing'}`);
   t.threads.forEach((tid, i) => checkPid(tid, `threads[${i}]`));
   checkUnique(t.threads, 'threads');

@@ -3,6 +3,8 @@ import { SYS, ptrace, waitFor, setReg } from '@ferry/sys';
 import { RestoringTask } from '../restoring-task.js';
 import { cloneWithPid } from '../fork.js';
 
+const PR_SET_NAME = 15;
+
 /** Right after its fork: a session leader starts its session, so the children it forks join it. */
 export function leadSessionOrGroup(task: RestoringTask, t: Task): void {
   if (t.sid === t.pid) task.injector.call('setsid', SYS.setsid);
@@ -24,13 +26,12 @@ export function joinGroup(task: RestoringTask, t: Task, inTree: (pid: number) =>
 export function makeZombie(parent: RestoringTask, t: Task): void {
   const pid = cloneWithPid(parent.injector, t.pid, 'child');
   const signal = t.exitStatus & 0x7f;
-  if (signal !== 0) {
-    // The stub may have inherited an ignored disposition (node ignores SIGPIPE).
-    const zombie = new RestoringTask(pid, parent.scratch);
-    zombie.injector.resetScratch();
-    zombie.injector.call('rt_sigaction', SYS.rt_sigaction, signal, zombie.injector.put(Buffer.alloc(32)), 0, 8);
-    zombie.close();
-  }
+  const zombie = new RestoringTask(pid, parent.scratch);
+  zombie.injector.resetScratch();
+  zombie.injector.call('prctl PR_SET_NAME', SYS.prctl, PR_SET_NAME, zombie.injector.putString(t.zombieComm));
+  // The stub may have inherited an ignored disposition (node ignores SIGPIPE).
+  if (signal !== 0) zombie.injector.call('rt_sigaction', SYS.rt_sigaction, signal, zombie.injector.put(Buffer.alloc(32)), 0, 8);
+  zombie.close();
   const regs = ptrace.getRegs(pid);
   setReg(regs, 'rip', parent.scratch.addr);
   setReg(regs, 'orig_rax', -1n);

@@ -1,0 +1,31 @@
+// Test workloads are C sources beside the tests, compiled once per run into a private directory.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+export const repoRoot = path.resolve(here, '../../../../..');
+const sources = path.join(repoRoot, 'services/cli/test/workloads');
+let binDir: string | undefined;
+const built = new Map<string, string>();
+
+/** Path of the compiled workload `name` (workloads/NAME.c), compiling it on first use. */
+export function workload(name: string, extraFlags: string[] = []): string {
+  const key = [name, ...extraFlags].join(' ');
+  const known = built.get(key);
+  if (known) return known;
+  binDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-test-bin-'));
+  const variant = path.join(binDir, String(built.size));
+  fs.mkdirSync(variant);
+  const out = path.join(variant, name);
+  execFileSync('gcc', ['-O1', '-g', '-Wall', '-o', out, path.join(sources, `${name}.c`), ...extraFlags], { stdio: 'pipe' });
+  built.set(key, out);
+  return out;
+}
+
+export function removeBuiltWorkloads(): void {
+  if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
+  binDir = undefined;
+  built.clear();
+}

@@ -1,0 +1,46 @@
+// Whole trees: shape, ids, threads, zombies and shared memory come back as they were.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { workload, removeBuiltWorkloads } from './harness/build.js';
+import { Scratch } from './harness/scratch.js';
+import { launch, readStat, treeOf, threadsOf, waitForLine, waitGone, killAll, type TaskStat } from './harness/processes.js';
+import { ferryOk } from './harness/ferry.js';
+
+after(removeBuiltWorkloads);
+
+function shape(root: number): Omit<TaskStat, 'comm'>[] {
+  return treeOf(root).map((pid) => {
+    const { comm: _comm, ...rest } = readStat(pid)!;
+    return rest;
+  });
+}
+
+test('a tree with a threaded child in its own group, a grandchild, a zombie and shared memory comes back whole', async () => {
+  const scratch = new Scratch();
+  const out = scratch.path('out');
+  const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
+  const pids = treeOf(root);
+  try {
+    await waitForLine(out, /^ready/);
+    const before = shape(root);
+    const threadsBefore = threadsOf(pids[1]!);
+    assert.equal(before.length, 5, 'root, two children, a grandchild and a zombie');
+    assert.ok(before.some((t) => t.state === 'Z'));
+
+    await ferryOk(['dump', '-t', String(root), '-D', scratch.path('img')]);
+    for (const pid of pids) await waitGone(pid);
+    await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
+
+    assert.deepEqual(shape(root).map((t) => ({ ...t, state: t.state === 'Z' ? 'Z' : 'live' })),
+      before.map((t) => ({ ...t, state: t.state === 'Z' ? 'Z' : 'live' })));
+    assert.deepEqual(threadsOf(pids[1]!), threadsBefore);
+    const zombie = before.find((t) => t.state === 'Z')!;
+    assert.equal(readStat(zombie.pid)!.comm, 'tree');
+
+    process.kill(root, 'SIGUSR1');
+    assert.equal(await waitForLine(out, /^check/), 'check ok');
+  } finally {
+    await killAll(pids);
+    scratch.remove();
+  }
+});

@@ -14,3 +14,4 @@ export * from './proc/fds.js';
 export * from './kcmp.js';
 export * from './rlimit.js';
 export * from './robust-list.js';
+export * from './subreaper.js';

@@ -43,7 +43,12 @@ export class ProcMem {
     }
   }
 
+  private closed = false;
+
+  /** Idempotent: failure paths close whatever may still be open. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     fs.closeSync(this.fd);
   }
 }

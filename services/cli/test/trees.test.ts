@@ -1,9 +1,10 @@
 // Whole trees: shape, ids, threads, zombies and shared memory come back as they were.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
+import { removeBuiltWorkloads } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
-import { launch, readStat, treeOf, threadsOf, waitForLine, waitGone, killAll, type TaskStat } from './harness/processes.js';
+import { readStat, treeOf, threadsOf, waitGone, type TaskStat } from './harness/processes.js';
+import { withTree, treeCheck } from './harness/tree-workload.js';
 import { ferryOk } from './harness/ferry.js';
 
 after(removeBuiltWorkloads);
@@ -17,11 +18,7 @@ function shape(root: number): Omit<TaskStat, 'comm'>[] {
 
 test('a tree with a threaded child in its own group, a grandchild, a zombie and shared memory comes back whole', async () => {
   const scratch = new Scratch();
-  const out = scratch.path('out');
-  const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-  const pids = treeOf(root);
-  try {
-    await waitForLine(out, /^ready/);
+  await withTree(scratch, async ({ root, pids, ...tree }) => {
     const before = shape(root);
     const threadsBefore = threadsOf(pids[1]!);
     assert.equal(before.length, 5, 'root, two children, a grandchild and a zombie');
@@ -31,16 +28,11 @@ test('a tree with a threaded child in its own group, a grandchild, a zombie and 
     for (const pid of pids) await waitGone(pid);
     await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
 
-    assert.deepEqual(shape(root).map((t) => ({ ...t, state: t.state === 'Z' ? 'Z' : 'live' })),
-      before.map((t) => ({ ...t, state: t.state === 'Z' ? 'Z' : 'live' })));
+    const liveness = (t: Omit<TaskStat, 'comm'>) => ({ ...t, state: t.state === 'Z' ? 'Z' : 'live' });
+    assert.deepEqual(shape(root).map(liveness), before.map(liveness));
     assert.deepEqual(threadsOf(pids[1]!), threadsBefore);
     const zombie = before.find((t) => t.state === 'Z')!;
     assert.equal(readStat(zombie.pid)!.comm, 'tree');
-
-    process.kill(root, 'SIGUSR1');
-    assert.equal(await waitForLine(out, /^check/), 'check ok');
-  } finally {
-    await killAll(pids);
-    scratch.remove();
-  }
+    assert.equal(await treeCheck({ root, pids, ...tree }), 'check ok');
+  });
 });

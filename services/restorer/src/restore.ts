@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { loadLocalImage } from '@ferry/proto';
-import { ptrace, waitForAsync, type WaitResult } from '@ferry/sys';
+import { loadLocalImage, type Core } from '@ferry/proto';
+import { ptrace, waitForAsync, setChildSubreaper, reapDeadChildren, type WaitResult } from '@ferry/sys';
 import { planRestore, type LiveTaskPlan, type RestorePlan } from './plan.js';
 import { Stub, killAndReap } from './stub.js';
 import { RestoringTask } from './restoring-task.js';
 import { cloneWithPid } from './fork.js';
-import { LocalStages, type StageBarrier } from './stages.js';
+import { LocalStages, type Participant, type StageBarrier } from './stages.js';
 import { prepareAddressSpace, mapVmas, protectVmas, type SharedMemory } from './objects/vma.js';
 import { fillPages } from './objects/pages.js';
 import { restoreMm } from './objects/mm.js';
@@ -52,6 +52,7 @@ function mappingsWithPages(plan: LiveTaskPlan): Set<bigint> {
   return out;
 }
 
+/** A task's own part of RESTORE: memory, files, attributes, handlers, then its other threads. */
 function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: string, opened: Map<string, number>, shared: SharedMemory, log: Log): void {
   const receiving = mappingsWithPages(plan);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
@@ -66,7 +67,6 @@ function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: str
   restoreProcAttrs(task, plan.attrs, log);
   restoreSigactions(task, plan.signals);
   createThreads(task, plan.cores);
-  plan.cores.forEach((core) => restoreThreadState(task.thread(core.tid), core));
 }
 
 function imageRanges(plan: RestorePlan) {
@@ -78,6 +78,16 @@ function removeTask(task: RestoringTask): void {
   task.close();
   for (const t of [...task.threads].reverse()) if (t.tid !== task.pid) killAndReap(t.tid);
   killAndReap(task.pid);
+}
+
+/** Waits (briefly) until none of PIDS exists, reaping the orphans that come to us meanwhile. */
+async function reapOrphans(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    reapDeadChildren();
+    if (!pids.some((pid) => fs.existsSync(`/proc/${pid}`)) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /**
@@ -97,69 +107,84 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const made = new Map<number, RestoringTask>();
   const helpers: number[] = [];
   const live = () => plan.live.map((p) => ({ plan: p, task: made.get(p.task.pid)! }));
+  // Leaders last: a leader's part ends the task's work in stages where its threads need the scratch page.
+  const threadsOf = (p: LiveTaskPlan, work: (task: RestoringTask, core: Core) => void): Participant[] =>
+    [...p.cores].reverse().map((core) => ({ name: `thread ${core.tid}`, work: () => work(made.get(p.task.pid)!, core) }));
+  // Tasks we kill on failure die as zombies of their restored parents; as subreaper we get them
+  // when those parents die too, and reap them, so a failed restore leaves no trace.
+  setChildSubreaper(true);
   try {
-    await stages.run('RESTORE_NS', () => {});
-    await stages.run('RESTORE_SHARED', () => {
-      stub = Stub.start(imageRanges(plan));
-      const ctx = { image, log, stub, helpers };
-      for (const kind of FILE_KINDS) kind.open(ctx, opened);
-    });
-    await stages.run('FORKING', () => {
-      const s = stub!;
-      for (const t of plan.tasks) {
+    await stages.run('RESTORE_NS', []);
+    await stages.run('RESTORE_SHARED', [
+      { name: 'stub', work: () => { stub = Stub.start(imageRanges(plan)); } },
+      ...FILE_KINDS.map((kind) => ({ name: `${kind.name} files`, work: () => kind.open({ image, log, stub: stub!, helpers }, opened) })),
+    ]);
+    await stages.run('FORKING', plan.tasks.map((t) => ({
+      name: `${t.zombie ? 'zombie' : 'task'} ${t.task.pid}`,
+      work: () => {
         const parent = made.get(t.task.ppid);
-        if (t.zombie) {
-          makeZombie(parent!, t.task);
-          continue;
-        }
-        const pid = t === plan.root ? s.fork(t.task.pid) : cloneWithPid(parent!.injector, t.task.pid, 'child');
-        const task = new RestoringTask(pid, s.scratch);
+        if (t.zombie) return makeZombie(parent!, t.task);
+        const pid = t === plan.root ? stub!.fork(t.task.pid) : cloneWithPid(parent!.injector, t.task.pid, 'child');
+        const task = new RestoringTask(pid, stub!.scratch);
         made.set(pid, task);
         leadSessionOrGroup(task, t.task);
-      }
-      const inTree = (pid: number) => made.has(pid);
-      for (const { plan: p, task } of live()) joinGroup(task, p.task, inTree);
-    });
-    await stages.run('RESTORE', () => {
-      const shared: SharedMemory = new Map();
-      for (const { plan: p, task } of live()) rebuildTask(task, p, plan.pageStorePath, opened, shared, log);
-    });
-    await stages.run('RESTORE_SIGCHLD', () => {
-      for (const { plan: p, task } of live()) {
-        for (const th of task.threads) ptrace.setSigmask(th.tid, ALL_SIGNALS);
+      },
+    })));
+    const shared: SharedMemory = new Map();
+    const inTree = (pid: number) => made.has(pid);
+    await stages.run('RESTORE', plan.live.flatMap((p) => [
+      {
+        name: `task ${p.task.pid}`,
+        work: () => {
+          const task = made.get(p.task.pid)!;
+          joinGroup(task, p.task, inTree);
+          rebuildTask(task, p, plan.pageStorePath, opened, shared, log);
+        },
+      },
+      ...threadsOf(p, (task, core) => restoreThreadState(task.thread(core.tid), core)),
+    ]));
+    await stages.run('RESTORE_SIGCHLD', plan.live.flatMap((p) => threadsOf(p, (task, core) => {
+      ptrace.setSigmask(core.tid, ALL_SIGNALS);
+      if (core.tid === p.task.pid) {
         dropChildSignals(task);
         queueSignals(task, p.task.pid, p.signals.sharedPending, true);
-        for (const core of p.cores) queueSignals(task, core.tid, core.pending, false);
+        for (const c of p.cores) queueSignals(task, c.tid, c.pending, false);
       }
-    });
-    await stages.run('RESTORE_CREDS', async () => {
-      for (const { plan: p, task } of live()) {
-        for (const th of task.threads) restoreCreds(p.task.pid, th, p.creds);
-        finishTask(task, p.cores);
-      }
+    })));
+    await stages.run('RESTORE_CREDS', [
+      ...plan.live.flatMap((p) => threadsOf(p, (task, core) => {
+        restoreCreds(p.task.pid, task.thread(core.tid), p.creds);
+        if (core.tid === p.task.pid) finishTask(task, p.cores);
+      })),
       // Nothing runs before every page has been checked against its digest.
-      await pagesChecked;
-    });
-    await stages.run('COMPLETE', () => {
-      for (const { task } of live()) {
-        for (const th of task.threads) ptrace.detach(th.tid);
-        task.close();
-      }
-      for (const pid of helpers) killAndReap(pid);
-      stub!.kill();
-    });
+      { name: 'page digests', work: () => pagesChecked },
+    ]);
+    await stages.run('COMPLETE', [
+      ...plan.live.flatMap((p) => threadsOf(p, (task, core) => {
+        ptrace.detach(core.tid);
+        if (core.tid === p.task.pid) task.close();
+      })),
+      { name: 'helpers', work: () => { for (const pid of helpers) killAndReap(pid); stub!.kill(); } },
+    ]);
   } catch (e) {
     await pagesChecked.catch(() => {});
-    for (const task of [...made.values()].reverse()) removeTask(task);
-    for (const pid of helpers) killAndReap(pid);
-    (stub as Stub | null)?.kill();
+    const cleanup = [...[...made.values()].reverse().map((task) => () => removeTask(task)), ...helpers.map((pid) => () => killAndReap(pid)), () => (stub as Stub | null)?.kill()];
+    for (const step of cleanup) {
+      try {
+        step();
+      } catch (cleanupError) {
+        log.debug(`cleanup after a failed restore: ${(cleanupError as Error).message}`);
+      }
+    }
+    await reapOrphans([...plan.tasks.map((t) => t.task.pid), ...helpers]);
     throw e;
   } finally {
+    setChildSubreaper(false);
     closeFiles(opened);
   }
   const pid = plan.root.task.pid;
   if (opts.pidfile) fs.writeFileSync(opts.pidfile, `${pid}\n`);
   log.info(`restored ${plan.tasks.length} processes from pid ${pid}`);
   const pageBytes = plan.live.reduce((n, t) => n + t.pages.reduce((m, p) => m + p.npages * 4096, 0), 0);
-  return { pid, pageBytes, stageMs: Object.fromEntries(stages.timings), wait: () => waitForAsync(pid, 0) };
+  return { pid, pageBytes, stageMs: Object.fromEntries([...stages.reports].map(([stage, r]) => [stage, r.ms])), wait: () => waitForAsync(pid, 0) };
 }

@@ -4,31 +4,70 @@ import type { Log } from './log.js';
 export const STAGES = ['RESTORE_NS', 'RESTORE_SHARED', 'FORKING', 'RESTORE', 'RESTORE_SIGCHLD', 'RESTORE_CREDS', 'COMPLETE'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** One party to a stage (a task, a thread, a helper, the shared-object opener) and its part of the work. */
+export interface Participant {
+  name: string;
+  work(): void | Promise<void>;
+}
+
+export interface StageReport {
+  participants: number;
+  ms: number;
+}
+
+/** A stage failed: the participant that failed is named, and nothing of later stages runs. */
+export class StageError extends Error {
+  constructor(readonly stage: Stage, readonly participant: string, cause: unknown) {
+    super(`stage ${stage}: ${participant}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /**
- * Where participants meet between stages. The local one runs in this process; the distributed one
- * (BullMQ flows) implements the same interface.
+ * Where participants meet between stages. A stage's run resolves once every participant has done
+ * its part and rejects with a StageError as soon as one fails, after which the restorer removes
+ * everything it made. The local barrier runs the participants in this process, in order (ptrace
+ * requests must come from one thread); the distributed one (BullMQ flows) has the same interface.
  */
 export interface StageBarrier {
-  run(stage: Stage, work: () => Promise<void> | void): Promise<void>;
-  readonly timings: Map<Stage, number>;
+  run(stage: Stage, participants: Participant[]): Promise<void>;
+  readonly reports: Map<Stage, StageReport>;
+}
+
+/**
+ * For tests of the failure paths: FERRY_FAIL_STAGE=NAME fails stage NAME once its participants are
+ * done; NAME:N fails it at its Nth participant (from 1), after that participant's work.
+ */
+function injectedFailure(stage: Stage): number | null {
+  const spec = process.env.FERRY_FAIL_STAGE;
+  if (!spec) return null;
+  const [name, index] = spec.split(':');
+  if (name !== stage) return null;
+  return index === undefined ? Infinity : Number(index);
 }
 
 export class LocalStages implements StageBarrier {
-  readonly timings = new Map<Stage, number>();
+  readonly reports = new Map<Stage, StageReport>();
   private next = 0;
 
   constructor(private readonly log: Log) {}
 
-  async run(stage: Stage, work: () => Promise<void> | void): Promise<void> {
+  async run(stage: Stage, participants: Participant[]): Promise<void> {
     const index = STAGES.indexOf(stage);
-    if (index < this.next) throw new Error(`stage ${stage} comes after ${STAGES[this.next - 1]}`);
+    if (index !== this.next) throw new Error(`stage ${stage} cannot run after ${STAGES[this.next - 1] ?? 'nothing'}`);
     this.next = index + 1;
+    const failAt = injectedFailure(stage);
     const t0 = performance.now();
-    await work();
-    // For tests of the failure paths: FERRY_FAIL_STAGE=NAME makes that stage fail once its work is done.
-    if (process.env.FERRY_FAIL_STAGE === stage) throw new Error(`stage ${stage} failed (FERRY_FAIL_STAGE)`);
+    for (const [i, p] of participants.entries()) {
+      try {
+        await p.work();
+        if (failAt === i + 1) throw new Error('failure injected by FERRY_FAIL_STAGE');
+      } catch (e) {
+        throw new StageError(stage, p.name, e);
+      }
+    }
+    if (failAt === Infinity) throw new StageError(stage, 'barrier', new Error('failure injected by FERRY_FAIL_STAGE'));
     const ms = performance.now() - t0;
-    this.timings.set(stage, ms);
-    this.log.debug(`stage ${stage} done in ${ms.toFixed(2)} ms`);
+    this.reports.set(stage, { participants: participants.length, ms });
+    this.log.debug(`stage ${stage}: ${participants.length} participants done in ${ms.toFixed(2)} ms`);
   }
 }

@@ -24,7 +24,8 @@ export class Stub {
   }
 
   static start(imageRanges: Range[]): Stub {
-    const pid = spawnDetachedFromLibuv('/bin/sleep', ['ferry-restore-stub', 'infinity']);
+    // argv[0] names the restore that made the stub, so a leftover one can be traced back to it.
+    const pid = spawnDetachedFromLibuv('/bin/sleep', [`ferry-restore-stub-${process.pid}`, 'infinity']);
     try {
       ptrace.seize(pid, PTRACE_O.TRACESYSGOOD | PTRACE_O.TRACEFORK | PTRACE_O.TRACECLONE | PTRACE_O.EXITKILL);
       ptrace.interrupt(pid);

@@ -5,7 +5,7 @@ import { repoRoot } from './build.js';
 
 const bin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
-export interface FerryResult { status: number | null; stdout: string; stderr: string }
+export interface FerryResult { pid: number; status: number | null; stdout: string; stderr: string }
 
 export interface FerryOptions {
   /** Descriptors the caller hands over: fd number in ferry -> our fd. */
@@ -25,7 +25,7 @@ export function ferry(args: string[], options: FerryOptions = {}): Promise<Ferry
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => resolve({ pid: child.pid!, status, stdout, stderr }));
   });
 }
 

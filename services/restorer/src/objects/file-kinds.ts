@@ -18,12 +18,15 @@ export interface SharedContext {
  * take their descriptors from ferry (fd.ts), whatever the kind.
  */
 export interface FileKind {
+  /** For messages: `${name} files` is a participant of RESTORE_SHARED. */
+  name: string;
   ids(image: Image): string[];
   open(ctx: SharedContext, opened: Map<string, number>): void;
 }
 
 export const FILE_KINDS: FileKind[] = [
   {
+    name: 'regular',
     ids: (image) => image.byKind('regfile').map((f) => f.id),
     open: (ctx, opened) => openRegularFiles(ctx.image.byKind('regfile'), opened),
   },

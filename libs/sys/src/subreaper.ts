@@ -1,0 +1,28 @@
+import { native, errno } from './libc.js';
+import { SysError } from './errors.js';
+import { SYS } from './syscalls.js';
+import { waitFor, WALL, WNOHANG } from './wait.js';
+
+const PR_SET_CHILD_SUBREAPER = 36;
+
+/** While on, orphans of our descendants become our children instead of init's, so we can reap them. */
+export function setChildSubreaper(on: boolean): void {
+  if (native.syscall6(SYS.prctl, PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0, 0) < 0) {
+    throw new SysError('prctl(PR_SET_CHILD_SUBREAPER)', errno());
+  }
+}
+
+/** Reaps every dead child we have now (orphans handed to us as subreaper included). */
+export function reapDeadChildren(): number[] {
+  const reaped: number[] = [];
+  for (;;) {
+    let w;
+    try {
+      w = waitFor(-1, WALL | WNOHANG);
+    } catch {
+      return reaped; // ECHILD: no children at all
+    }
+    if (w.kind === 'none') return reaped;
+    if (w.kind === 'exited' || w.kind === 'signaled') reaped.push(w.pid);
+  }
+}

@@ -7,6 +7,7 @@ import {
   frame,
   recordHash,
   RegFileType,
+  RemapKind,
   VmaKind,
   type KindName,
   type KindPayloads,
@@ -123,6 +124,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     capAmb: 0n,
     noNewPrivs: true,
   },
+  remap: { fileId: 'file:100:7', kind: RemapKind.PROCFS, pid: 4194304 },
 };
 
 export const INVENTORY: LocalInventory = { ...SAMPLES.inventory, checkpointId: undefined };

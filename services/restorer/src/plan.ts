@@ -1,6 +1,7 @@
 import type { Core, Creds, Fd, Mm, Pages, ProcAttrs, Signals, Task, Vma, Image } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
 import { FILE_KINDS } from './objects/file-kinds.js';
+import { checkRemaps } from './objects/remap.js';
 
 export interface LiveTaskPlan {
   task: Task;
@@ -133,6 +134,7 @@ export function planRestore(image: Image): RestorePlan {
   if (new Set(allTids).size !== allTids.length) throw new PlanError('image: a pid or thread id appears in two tasks');
   const order = treeOrder(records, image.inventory.rootPid);
   checkSessionsAndGroups(order, order[0]!);
+  checkRemaps(image, new Set(allTids));
   const tasks: TaskPlan[] = order.map((t) => (t.zombie ? { task: t, zombie: true } : planLiveTask(image, t, fileIds)));
   const root = tasks[0]!;
   if (root.zombie) throw new PlanError(`image: the root pid ${root.task.pid} is a zombie`);

@@ -10,5 +10,6 @@ export * from './pages.js';
 export * from './procattrs.js';
 export * from './pstree.js';
 export * from './regfile.js';
+export * from './remap.js';
 export * from './signals.js';
 export * from './vma.js';

@@ -3,6 +3,7 @@ import type { RegFile } from '@ferry/proto';
 import { RegFileType } from '@ferry/proto';
 import type { FdInfo } from '@ferry/sys';
 import type { FileObject } from './file-kinds.js';
+import { deadProcfsPid, procfsPath } from './remap.js';
 
 const O_CLOEXEC = 0o2000000;
 const CREATION_FLAGS = 0o100 | 0o200 | 0o1000 | 0o400; // O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY
@@ -17,11 +18,12 @@ export function describeRegularFile(pid: number, info: FdInfo, id: string): File
 
 function regularFile(pid: number, info: FdInfo, id: string): RegFile | string | null {
   if (!info.target.startsWith('/')) return null;
-  if (info.target.endsWith(' (deleted)')) return `${info.target} (a deleted file)`;
+  const deadProcfs = deadProcfsPid(info.target) !== null;
+  if (info.target.endsWith(' (deleted)') && !deadProcfs) return `${info.target} (a deleted file)`;
   const st = fs.statSync(`/proc/${pid}/fd/${info.fd}`, { bigint: true });
   const common = {
     id,
-    path: info.target,
+    path: deadProcfs ? procfsPath(info.target) : info.target,
     flags: info.flags & ~O_CLOEXEC & ~CREATION_FLAGS,
     pos: info.pos,
     mode: Number(st.mode & 0o7777n),

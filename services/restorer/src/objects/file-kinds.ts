@@ -2,6 +2,7 @@ import type { Image } from '@ferry/proto';
 import type { Log } from '../log.js';
 import type { Stub } from '../stub.js';
 import { openRegularFiles } from './regfile.js';
+import { forkProcfsHelpers } from './remap.js';
 
 export interface SharedContext {
   image: Image;
@@ -25,6 +26,12 @@ export interface FileKind {
 }
 
 export const FILE_KINDS: FileKind[] = [
+  // First: the helpers it makes let the regular-file opener reach dead processes' /proc files.
+  {
+    name: 'dead-pid /proc',
+    ids: () => [],
+    open: (ctx) => forkProcfsHelpers(ctx),
+  },
   {
     name: 'regular',
     ids: (image) => image.byKind('regfile').map((f) => f.id),

@@ -145,5 +145,14 @@ describe('payload codec', () => {
     refuses('regfile', { pos: 1n << 63n }, /pos 9223372036854775808 does not fit a file offset/);
     refuses('inventory', { pageSize: 65536 }, /pageSize 65536 is not supported/);
     refuses('inventory', { formatVersion: 2 }, /formatVersion 2 is not supported/);
+    refuses('pipe', { flags: 0o2000000 }, /flags 0o2000000 have bits beyond/);
+    refuses('pipe', { flags: 0o3 }, /access mode of 3/);
+    refuses('pipe', { bufferSize: 65537 }, /bufferSize 65537 is not a power of two/);
+    refuses('pipe', { bufferSize: 2048 }, /bufferSize 2048/);
+    refuses('pipe', { bufferSize: 65536 }, /70000 bytes queued do not fit a 65536-byte pipe/);
+    refuses('pipe', { fifoPath: 'fifo' }, /fifoPath "fifo" is not an absolute path/);
+    refuses('pipe', { pipeId: 0n }, /pipeId is 0/);
+    refuses('external', { name: '12:3' }, /name "12:3" is neither a path nor TYPE:\[INODE\]/);
+    refuses('external', { name: '' }, /neither a path/);
   });
 });

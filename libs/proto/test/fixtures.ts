@@ -124,7 +124,18 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     capAmb: 0n,
     noNewPrivs: true,
   },
+  pipe: {
+    id: 'file:100:3',
+    pipeId: 0x20000000000006n,
+    flags: 0o1 | 0o4000,
+    fifoPath: '',
+    bufferSize: 262144,
+    queued: filled(70000, 7),
+  },
+  external: { id: 'file:100:1', name: 'pipe:[4026532100]' },
   remap: { fileId: 'file:100:7', kind: RemapKind.PROCFS, pid: 4194304 },
+  eventfd: { id: 'file:100:8', count: 0xfffffffffffffffen, semaphore: true, flags: 0o4002 },
+  eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
 };
 
 export const INVENTORY: LocalInventory = { ...SAMPLES.inventory, checkpointId: undefined };

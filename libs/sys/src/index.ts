@@ -15,3 +15,4 @@ export * from './kcmp.js';
 export * from './rlimit.js';
 export * from './robust-list.js';
 export * from './subreaper.js';
+export * from './pipes.js';

@@ -1,22 +1,15 @@
 // npm run bench: dump and restore of processes holding 64, 512 and 2048 MiB of touched memory,
 // images on tmpfs, each figure printed beside a baseline measured in the same run.
+// Then trees and threads (trees.ts); FERRY_BENCH_ONLY=memory|trees runs one part alone.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { table } from '../src/table.js';
+import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, wanted } from './run.js';
+import { benchTrees } from './trees.js';
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const repo = path.resolve(here, '../../../..');
-const ferryBin = path.join(repo, 'services/cli/bin/ferry.js');
-const sources = path.join(repo, 'services/cli/bench/workloads');
-const work = fs.mkdtempSync('/dev/shm/ferry-bench-');
-const sizes = (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number);
-
-function compile(name: string): string {
-  const out = path.join(work, name);
-  execFileSync('gcc', ['-O2', '-o', out, path.join(sources, `${name}.c`)]);
-  return out;
-}
+const work = newWorkDir();
+const sizes = wanted('memory') ? (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number) : [];
 
 const GB = 1e9;
 
@@ -43,50 +36,21 @@ function firstTouchRate(bin: string, mib: number): number {
   return Number(execFileSync(bin, [String(mib)], { encoding: 'utf8' }));
 }
 
-interface Stats { ms: number; pageBytes: number; peakRssKiB: number; pid: number }
-
-function ferry(args: string[]): Stats {
-  const statsFile = path.join(work, 'stats.json');
-  const r = spawnSync(process.execPath, [ferryBin, ...args], { env: { ...process.env, FERRY_STATS: statsFile }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ferry ${args.join(' ')} failed: ${r.stderr}`);
-  const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Stats;
-  fs.rmSync(statsFile);
-  return stats;
-}
-
-async function startHolder(bin: string, mib: number): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(work, 'holder-'));
-  const child = spawn(bin, [String(mib), dir], { detached: true, stdio: 'ignore' });
-  child.unref();
-  const ready = path.join(dir, 'ready');
-  while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
-  return child.pid!;
-}
-
-/** The dumped holder is our child: node reaps it on its next turn of the event loop. */
-async function pidFreed(pid: number): Promise<void> {
-  while (fs.existsSync(`/proc/${pid}`)) await new Promise((r) => setTimeout(r, 5));
-}
-
-function killPid(pid: number): void {
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-}
-
-const hold = compile('hold');
-const touch = compile('firsttouch');
+const hold = compile(work, 'hold');
+const touch = compile(work, 'firsttouch');
 const rows: string[][] = [];
 const ratio = (x: number, base: number) => `${x.toFixed(2)} GB/s (${(x / base).toFixed(2)}x)`;
-console.log(`memcpy baseline: ${memcpyRate().toFixed(2)} GB/s`);
+if (sizes.length) console.log(`memcpy baseline: ${memcpyRate().toFixed(2)} GB/s`);
 try {
   for (const mib of sizes) {
-    const pid = await startHolder(hold, mib);
+    const pid = await startWorkload(work, hold, [String(mib)]);
     const image = path.join(work, `image-${mib}`);
     const writeBase = tmpfsWriteRate(mib);
-    const d = ferry(['dump', '-t', String(pid), '-D', image]);
-    await pidFreed(pid);
+    const d = ferry(work, ['dump', '-t', String(pid), '-D', image]);
+    await pidsFreed([pid]);
     const touchBase = firstTouchRate(touch, mib);
-    const r = ferry(['restore', '-D', image, '-d']);
-    killPid(r.pid);
+    const r = ferry(work, ['restore', '-D', image, '-d']);
+    killPids([r.pid]);
     fs.rmSync(image, { recursive: true });
     const dumpRate = d.pageBytes / (d.ms / 1000) / GB;
     const restoreRate = d.pageBytes / (r.ms / 1000) / GB;
@@ -95,5 +59,8 @@ try {
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
-console.log(table(['SIZE', 'FROZEN ms', 'DUMP (vs tmpfs write)', 'TMPFS WRITE GB/s', 'RESTORE (vs first touch)', 'FIRST TOUCH GB/s', 'DUMPER RSS MiB', 'RESTORER RSS MiB'], rows));
-console.log('targets: dump >= 0.9x tmpfs write, restore >= 0.9x first touch, peak RSS < 150 MiB');
+if (sizes.length) {
+  console.log(table(['SIZE', 'FROZEN ms', 'DUMP (vs tmpfs write)', 'TMPFS WRITE GB/s', 'RESTORE (vs first touch)', 'FIRST TOUCH GB/s', 'DUMPER RSS MiB', 'RESTORER RSS MiB'], rows));
+  console.log('targets: dump >= 0.9x tmpfs write, restore >= 0.9x first touch, peak RSS < 150 MiB');
+}
+if (wanted('trees')) await benchTrees();

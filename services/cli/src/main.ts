@@ -4,6 +4,7 @@ import { restore } from '@ferry/restorer';
 import { show } from './show.js';
 import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
+import { repeatable, parseInheritFd, closeHandedOver } from './inherit-fd.js';
 
 function pidArg(value: string): number {
   const pid = Number(value);
@@ -31,10 +32,11 @@ export function buildProgram(name: string): Command {
     .requiredOption('-t, --tree <pid>', 'the process to checkpoint', pidArg)
     .requiredOption('-D, --images-dir <dir>', 'directory to write the checkpoint into')
     .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
+    .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
-        const d = await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, log: makeLogger(!!o.verbose) });
+        const d = await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, log: makeLogger(!!o.verbose) });
         reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
       } catch (e) {
         fail('dump', e);
@@ -47,12 +49,15 @@ export function buildProgram(name: string): Command {
     .requiredOption('-D, --images-dir <dir>', 'directory holding the checkpoint')
     .option('-d, --restore-detached', 'exit once the process runs instead of waiting for it')
     .option('--pidfile <file>', 'write the restored pid to this file')
+    .option('--inherit-fd <fd[N]:id>', 'our fd N takes the place of ID (pipe:[INODE], a path, PID:FD) in the restored tree (repeatable)', repeatable)
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       let restored;
       try {
         const t0 = performance.now();
-        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, log: makeLogger(!!o.verbose) });
+        const inheritFds = ((o.inheritFd ?? []) as string[]).map(parseInheritFd);
+        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, log: makeLogger(!!o.verbose) });
+        closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });
       } catch (e) {
         fail('restore', e);

@@ -2,10 +2,11 @@ import os from 'node:os';
 import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type RecordSink } from '@ferry/proto';
 import { processExists, readStat, readSmaps } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
-import { freezeTree, releaseTree, killTree, type FrozenTree } from './tree.js';
+import { freezeTree, releaseTree, killTree, runningTree, pidsOf, type FrozenTree } from './tree.js';
 import { describeTask, describeZombie } from './objects/pstree.js';
-import { collectFds, type SeenFiles } from './objects/fd.js';
-import { putFile } from './objects/file-kinds.js';
+import { collectFds } from './objects/fd.js';
+import { putFile, describeContext, type DescribeContext } from './objects/file-kinds.js';
+import { externalNames } from './objects/external.js';
 import { collectCore } from './objects/core.js';
 import { collectSignals } from './objects/signals.js';
 import { collectProcAttrs } from './objects/procattrs.js';
@@ -40,7 +41,7 @@ export interface DumpSummary {
 interface DumpState {
   sink: RecordSink;
   log: Log;
-  seenFiles: SeenFiles;
+  files: DescribeContext;
   shmDumped: Set<bigint>;
 }
 
@@ -64,7 +65,7 @@ async function writeTask(task: FrozenTask, state: DumpState): Promise<bigint> {
   refuseUnsupportedState(pid);
   await sink.put('procattrs', `procattrs:${pid}`, collectProcAttrs(pid));
   await sink.put('creds', `creds:${pid}`, collectCreds(pid));
-  const files = collectFds(pid, state.seenFiles);
+  const files = collectFds(pid, state.files);
   for (const file of files.files) await putFile(sink, file);
   for (const fd of files.fds) await sink.put('fd', `fd:${pid}:${fd.fd}`, fd);
   step('attributes and files');
@@ -97,7 +98,9 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const log = opts.log ?? silentLog;
   const { pid } = opts;
   checkDumpable(pid);
-  collectFds(pid); // refuse unsupported descriptors of the root before anything is stopped
+  const running = runningTree(pid);
+  const external = externalNames(opts.external ?? [], running);
+  collectFds(pid, describeContext(running, external)); // refuse unsupported descriptors of the root before anything is stopped
   // Everything that does not need the processes stopped happens before they are.
   const sink: RecordSink = await openLocalSink(opts.dir, {
     formatVersion: 1,
@@ -120,7 +123,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     throw e;
   }
   try {
-    const pageBytes = await writeTree(tree, { sink, log, seenFiles: [], shmDumped: new Set() });
+    const pageBytes = await writeTree(tree, { sink, log, files: describeContext(pidsOf(tree), external), shmDumped: new Set() });
     const commit = await sink.commit();
     if (opts.leaveRunning) releaseTree(tree);
     else killTree(tree);

@@ -18,6 +18,23 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
+/** The process and its descendants as they are now, parents first (nothing is stopped). */
+export function runningTree(root: number): number[] {
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      pids.push(...childrenOf(pids[i]!));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+export function pidsOf(tree: FrozenTree): number[] {
+  return [...tree.tasks.map((t) => t.pid), ...tree.zombies];
+}
+
 /**
  * Freezes the process and all its descendants. A parent is frozen before its children are read,
  * so it cannot fork behind our back; the walk goes on until no new process turns up.

@@ -2,3 +2,4 @@ export { restore, type RestoreOptions, type Restored } from './restore.js';
 export { planRestore, PlanError, type RestorePlan } from './plan.js';
 export { STAGES, LocalStages, StageError, type Stage, type StageBarrier, type Participant, type StageReport } from './stages.js';
 export type { Log } from './log.js';
+export type { InheritFd } from './inherit-fd.js';

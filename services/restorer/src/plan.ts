@@ -1,7 +1,8 @@
-import type { Core, Creds, Fd, Mm, Pages, ProcAttrs, Signals, Task, Vma, Image } from '@ferry/proto';
+import type { Core, Creds, EventPoll, Fd, Mm, Pages, ProcAttrs, Signals, Task, Vma, Image } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
 import { FILE_KINDS } from './objects/file-kinds.js';
 import { checkRemaps } from './objects/remap.js';
+import { checkEventPolls } from './objects/eventpoll.js';
 
 export interface LiveTaskPlan {
   task: Task;
@@ -15,6 +16,8 @@ export interface LiveTaskPlan {
   vmas: Vma[];
   pages: Pages[];
   fds: Fd[];
+  /** Epoll instances whose watch lists this task re-adds. */
+  epolls: EventPoll[];
 }
 
 export interface ZombiePlan {
@@ -75,6 +78,8 @@ function planLiveTask(image: Image, task: Task, fileIds: Set<string>): LiveTaskP
     seen.add(f.fd);
     if (!fileIds.has(f.fileId)) throw new PlanError(`image: fd fd:${pid}:${f.fd} names file ${f.fileId}, which the image does not have`);
   }
+  const epolls = image.byKind('eventpoll').filter((e) => e.ownerPid === pid);
+  checkEventPolls(epolls, fds);
   const cores = task.threads.map((tid) => one(image.byKind('core').filter((c) => c.tid === tid), `core (thread ${tid})`, pid));
   for (const c of cores) if (c.pid !== pid) throw new PlanError(`image: core core:${c.tid} belongs to pid ${c.pid}, not to pid ${pid}`);
   return {
@@ -88,6 +93,7 @@ function planLiveTask(image: Image, task: Task, fileIds: Set<string>): LiveTaskP
     vmas,
     pages,
     fds,
+    epolls,
   };
 }
 
@@ -135,6 +141,8 @@ export function planRestore(image: Image): RestorePlan {
   const order = treeOrder(records, image.inventory.rootPid);
   checkSessionsAndGroups(order, order[0]!);
   checkRemaps(image, new Set(allTids));
+  const orphanPoll = image.byKind('eventpoll').find((e) => !records.some((t) => t.pid === e.ownerPid && !t.zombie));
+  if (orphanPoll) throw new PlanError(`image: epoll ${orphanPoll.id} names owner ${orphanPoll.ownerPid}, which is not a live task of the tree`);
   const tasks: TaskPlan[] = order.map((t) => (t.zombie ? { task: t, zombie: true } : planLiveTask(image, t, fileIds)));
   const root = tasks[0]!;
   if (root.zombie) throw new PlanError(`image: the root pid ${root.task.pid} is a zombie`);

@@ -12,12 +12,14 @@ import { restoreMm } from './objects/mm.js';
 import { closeFiles } from './objects/regfile.js';
 import { FILE_KINDS } from './objects/file-kinds.js';
 import { closeInheritedFds, installFds } from './objects/fd.js';
+import { watchEventPollTargets } from './objects/eventpoll.js';
 import { restoreProcAttrs } from './objects/procattrs.js';
 import { restoreSigactions, queueSignals, dropChildSignals } from './objects/signals.js';
 import { leadSessionOrGroup, joinGroup, makeZombie } from './objects/pstree.js';
 import { restoreCreds } from './objects/creds.js';
 import { dropInheritedRseq, createThreads, restoreThreadState, finishTask } from './objects/core.js';
 import { ensurePidFree } from './pid-check.js';
+import { matchInheritFds, type InheritFd } from './inherit-fd.js';
 import { checkPagesInBackground } from './page-check.js';
 import { silentLog, type Log } from './log.js';
 
@@ -27,6 +29,8 @@ export interface RestoreOptions {
   dir: string;
   log?: Log;
   pidfile?: string;
+  /** Descriptors of this process that take the place of files of the checkpoint (--inherit-fd). */
+  inheritFds?: InheritFd[];
 }
 
 export interface Restored {
@@ -64,6 +68,7 @@ function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: str
   fillPages(task, plan.pages, pageStorePath);
   protectVmas(task, plan.vmas, receivesPages);
   installFds(task, plan.fds, opened);
+  watchEventPollTargets(task, plan.epolls, plan.fds);
   restoreProcAttrs(task, plan.attrs, log);
   restoreSigactions(task, plan.signals);
   createThreads(task, plan.cores);
@@ -99,6 +104,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const log = opts.log ?? silentLog;
   const image = await loadLocalImage(opts.dir, { deferPageCheck: true });
   const plan = planRestore(image);
+  const inherited = matchInheritFds(image, opts.inheritFds ?? []);
   for (const t of plan.tasks) await ensurePidFree(t.task.pid);
   const pagesChecked = checkPagesInBackground(image);
   pagesChecked.catch(() => {}); // awaited below; a rejection before that is not unhandled
@@ -117,7 +123,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
     await stages.run('RESTORE_NS', []);
     await stages.run('RESTORE_SHARED', [
       { name: 'stub', work: () => { stub = Stub.start(imageRanges(plan)); } },
-      ...FILE_KINDS.map((kind) => ({ name: `${kind.name} files`, work: () => kind.open({ image, log, stub: stub!, helpers }, opened) })),
+      ...FILE_KINDS.map((kind) => ({ name: `${kind.name} files`, work: () => kind.open({ image, log, stub: stub!, helpers, inherited }, opened) })),
     ]);
     await stages.run('FORKING', plan.tasks.map((t) => ({
       name: `${t.zombie ? 'zombie' : 'task'} ${t.task.pid}`,

@@ -5,11 +5,27 @@ import { remapOf } from './remap.js';
 /** An open file description as a record of its own kind (regfile, pipe, ...), named by `id`. */
 export type FileObject = { [K in PayloadKind]: { kind: K; id: string; payload: KindPayloads[K] } }[PayloadKind];
 
+/** Open files already described in this dump, across all its tasks. */
+export type SeenFiles = { pid: number; info: FdInfo; file: FileObject }[];
+
+/** What describers may need to know of the dump beyond the one descriptor. */
+export interface DescribeContext {
+  /** Every pid of the tree being dumped (a pipe whose end is held elsewhere is not whole). */
+  readonly tree: ReadonlySet<number>;
+  /** Names, as /proc/PID/fd shows them, that --inherit-fd declared outside the checkpoint. */
+  readonly external: ReadonlySet<string>;
+  readonly seen: SeenFiles;
+}
+
+export function describeContext(tree: Iterable<number>, external: ReadonlySet<string> = new Set()): DescribeContext {
+  return { tree: new Set(tree), external, seen: [] };
+}
+
 /**
  * Each file kind's module says whether a descriptor is one of its own: a FileObject if it is,
  * a string saying what it is if it is its kind but cannot be dumped, null if it is not its kind.
  */
-export type FileDescriber = (pid: number, info: FdInfo, id: string) => FileObject | string | null;
+export type FileDescriber = (pid: number, info: FdInfo, id: string, ctx: DescribeContext) => FileObject | string | null;
 
 /** Writes the file's record, and the remap record after it when the path cannot simply be reopened. */
 export async function putFile(sink: RecordSink, file: FileObject): Promise<void> {

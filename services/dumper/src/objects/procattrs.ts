@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { ProcAttrs } from '@ferry/proto';
-import { getRlimit, RLIMIT_COUNT, readStatus } from '@ferry/sys';
+import { readRlimits, readStatus } from '@ferry/sys';
 
 export function collectProcAttrs(pid: number): ProcAttrs {
   const status = readStatus(pid);
@@ -9,7 +9,7 @@ export function collectProcAttrs(pid: number): ProcAttrs {
     comm: fs.readFileSync(`/proc/${pid}/comm`, 'utf8').replace(/\n$/, ''),
     personality: parseInt(fs.readFileSync(`/proc/${pid}/personality`, 'utf8'), 16),
     umask: parseInt(status.get('Umask') ?? '22', 8),
-    rlimits: Array.from({ length: RLIMIT_COUNT }, (_, resource) => ({ resource, ...getRlimit(pid, resource) })),
+    rlimits: readRlimits(pid),
     cwd: fs.readlinkSync(`/proc/${pid}/cwd`),
     root: fs.readlinkSync(`/proc/${pid}/root`),
   };

@@ -1,8 +1,12 @@
-import type { Image } from '@ferry/proto';
+import { pipeName, type Image } from '@ferry/proto';
 import type { Log } from '../log.js';
 import type { Stub } from '../stub.js';
 import { openRegularFiles } from './regfile.js';
+import { openPipes } from './pipe.js';
+import { takeInheritedFds } from './external.js';
 import { forkProcfsHelpers } from './remap.js';
+import { openEventFds } from './eventfd.js';
+import { openEventPolls } from './eventpoll.js';
 
 export interface SharedContext {
   image: Image;
@@ -11,6 +15,8 @@ export interface SharedContext {
   stub: Stub;
   /** Pids of helper tasks made for this restore; they are removed when the tree is complete. */
   helpers: number[];
+  /** File id -> the caller's descriptor that replaces it (--inherit-fd): its kind does not open it. */
+  inherited: ReadonlyMap<string, number>;
 }
 
 /**
@@ -22,11 +28,22 @@ export interface FileKind {
   /** For messages: `${name} files` is a participant of RESTORE_SHARED. */
   name: string;
   ids(image: Image): string[];
+  /** Kinds a caller can hand over (--inherit-fd): [id, what /proc/PID/fd showed at dump] of each file. */
+  names?(image: Image): [string, string][];
   open(ctx: SharedContext, opened: Map<string, number>): void;
 }
 
+const notInherited = <T extends { id: string }>(ctx: SharedContext, files: T[]): T[] => files.filter((f) => !ctx.inherited.has(f.id));
+
 export const FILE_KINDS: FileKind[] = [
-  // First: the helpers it makes let the regular-file opener reach dead processes' /proc files.
+  // First, so that every kind after it leaves alone the files the caller hands over.
+  {
+    name: 'inherited',
+    ids: (image) => image.byKind('external').map((f) => f.id),
+    names: (image) => image.byKind('external').map((f) => [f.id, f.name]),
+    open: (ctx, opened) => takeInheritedFds(ctx, opened),
+  },
+  // Before the regular files: the helpers it makes let their opener reach dead processes' /proc files.
   {
     name: 'dead-pid /proc',
     ids: () => [],
@@ -35,6 +52,23 @@ export const FILE_KINDS: FileKind[] = [
   {
     name: 'regular',
     ids: (image) => image.byKind('regfile').map((f) => f.id),
-    open: (ctx, opened) => openRegularFiles(ctx.image.byKind('regfile'), opened),
+    names: (image) => image.byKind('regfile').map((f) => [f.id, f.path]),
+    open: (ctx, opened) => openRegularFiles(notInherited(ctx, ctx.image.byKind('regfile')), opened),
+  },
+  {
+    name: 'pipe',
+    ids: (image) => image.byKind('pipe').map((f) => f.id),
+    names: (image) => image.byKind('pipe').map((f) => [f.id, pipeName(f)]),
+    open: (ctx, opened) => openPipes(notInherited(ctx, ctx.image.byKind('pipe')), opened),
+  },
+  {
+    name: 'eventfd',
+    ids: (image) => image.byKind('eventfd').map((f) => f.id),
+    open: (ctx, opened) => openEventFds(ctx.image.byKind('eventfd'), opened),
+  },
+  {
+    name: 'epoll',
+    ids: (image) => image.byKind('eventpoll').map((f) => f.id),
+    open: (ctx, opened) => openEventPolls(ctx.image.byKind('eventpoll'), opened),
   },
 ];

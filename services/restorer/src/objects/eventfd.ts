@@ -1,0 +1,21 @@
+import fs from 'node:fs';
+import type { EventFd } from '@ferry/proto';
+import { native, errno, SysError, SYS } from '@ferry/sys';
+
+const EFD_SEMAPHORE = 1;
+const EFD_CLOEXEC = 0o2000000;
+const O_NONBLOCK = 0o4000;
+
+/** Opens every eventfd in ferry with its mode, and puts its counter back by writing it. */
+export function openEventFds(files: EventFd[], opened: Map<string, number>): void {
+  for (const e of files) {
+    const flags = EFD_CLOEXEC | (e.flags & O_NONBLOCK) | (e.semaphore ? EFD_SEMAPHORE : 0);
+    const fd = Number(native.syscall6(SYS.eventfd2, 0, flags, 0, 0, 0, 0));
+    if (fd < 0) throw new SysError('eventfd2', errno(), e.id);
+    opened.set(e.id, fd);
+    if (e.count === 0n) continue;
+    const value = Buffer.alloc(8);
+    value.writeBigUInt64LE(e.count);
+    fs.writeSync(fd, value);
+  }
+}

@@ -1,0 +1,18 @@
+import { dupAtLeast } from '@ferry/sys';
+import type { SharedContext } from './file-kinds.js';
+
+/**
+ * The descriptors the caller hands over (--inherit-fd) take the place of the files they stand for.
+ * Ferry works on duplicates numbered above every descriptor the tree restores, so no number the
+ * caller chose can clash with one a task gets back, and the caller's own stays as it was.
+ */
+export function takeInheritedFds(ctx: SharedContext, opened: Map<string, number>): void {
+  const above = ctx.image.byKind('fd').reduce((max, f) => Math.max(max, f.fd + 1), 3);
+  for (const [id, fd] of ctx.inherited) {
+    try {
+      opened.set(id, dupAtLeast(fd, above));
+    } catch (e) {
+      throw new Error(`fd ${fd}, handed over with --inherit-fd, cannot be used (${(e as Error).message})`);
+    }
+  }
+}

@@ -1,9 +1,10 @@
 // Whole trees: shape, ids, threads, zombies and shared memory come back as they were.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeBuiltWorkloads } from './harness/build.js';
+import fs from 'node:fs';
+import { workload, removeBuiltWorkloads } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
-import { readStat, treeOf, threadsOf, waitGone, type TaskStat } from './harness/processes.js';
+import { launch, readStat, treeOf, threadsOf, waitForLine, waitGone, killAll, type TaskStat } from './harness/processes.js';
 import { withTree, treeCheck } from './harness/tree-workload.js';
 import { ferryOk } from './harness/ferry.js';
 
@@ -35,4 +36,31 @@ test('a tree with a threaded child in its own group, a grandchild, a zombie and 
     assert.equal(readStat(zombie.pid)!.comm, 'tree');
     assert.equal(await treeCheck({ root, pids, ...tree }), 'check ok');
   });
+});
+
+test('orphans in a session and a group whose leaders died come back in them, through helpers that are gone afterwards', async () => {
+  const scratch = new Scratch();
+  const out = scratch.path('out');
+  const root = launch([workload('lost-leaders')], { newSession: true, output: out });
+  let pids = [root];
+  try {
+    const [, sessionLeader, groupLeader] = (await waitForLine(out, /^ready/)).split(' ').map(Number);
+    pids = treeOf(root);
+    const before = shape(root);
+    assert.deepEqual(before.slice(1).map((t) => [t.sid, t.pgid]), [[sessionLeader, sessionLeader], [root, groupLeader]]);
+
+    await ferryOk(['dump', '-t', String(root), '-D', scratch.path('img')]);
+    for (const pid of pids) await waitGone(pid);
+    await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
+
+    assert.deepEqual(shape(root), before);
+    for (const helper of [sessionLeader!, groupLeader!]) assert.equal(fs.existsSync(`/proc/${helper}`), false, `helper ${helper} is still there`);
+    process.kill(-sessionLeader!, 'SIGUSR1');
+    await waitForLine(out, /^B got SIGUSR1/);
+    process.kill(-groupLeader!, 'SIGUSR1');
+    await waitForLine(out, /^D got SIGUSR1/);
+  } finally {
+    await killAll(pids);
+    scratch.remove();
+  }
 });

@@ -2,6 +2,7 @@ import type { Core, Creds, EventPoll, Fd, Mm, Pages, ProcAttrs, Signals, Task, V
 import { VmaKind } from '@ferry/proto';
 import { FILE_KINDS } from './objects/file-kinds.js';
 import { checkRemaps } from './objects/remap.js';
+import { planLeaderHelpers, type LeaderHelper } from './leaders.js';
 import { checkEventPolls } from './objects/eventpoll.js';
 
 export interface LiveTaskPlan {
@@ -32,6 +33,8 @@ export interface RestorePlan {
   /** Parents before their children. */
   tasks: TaskPlan[];
   live: LiveTaskPlan[];
+  /** Stand-ins for session and group leaders that died before the dump. */
+  leaderHelpers: LeaderHelper[];
   pageStorePath: string;
 }
 
@@ -110,26 +113,6 @@ function treeOrder(tasks: Task[], rootPid: number): Task[] {
   return order;
 }
 
-/**
- * Sessions and groups come back through the order of forks: a session leader calls setsid right
- * after it is made, and its children inherit the session; group members join their leader once
- * every task exists. Layouts that would need more (a member of another session than its parent,
- * a group whose leader is gone) are refused with the task named.
- */
-function checkSessionsAndGroups(order: Task[], root: Task): void {
-  const byPid = new Map(order.map((t) => [t.pid, t]));
-  for (const t of order) {
-    if (t === root) continue;
-    const parent = byPid.get(t.ppid)!;
-    if (t.sid !== t.pid && t.sid !== parent.sid) {
-      throw new PlanError(`image: pid ${t.pid} is in session ${t.sid} but its parent ${parent.pid} in session ${parent.sid}: not supported yet`);
-    }
-    if (t.pgid !== t.pid && !byPid.has(t.pgid) && t.pgid !== root.pgid) {
-      throw new PlanError(`image: pid ${t.pid} is in process group ${t.pgid}, whose leader is gone: not supported yet`);
-    }
-  }
-}
-
 /** Everything restore needs, cross-checked: nothing is created before this passes. */
 export function planRestore(image: Image): RestorePlan {
   const ids = FILE_KINDS.flatMap((k) => k.ids(image));
@@ -139,7 +122,7 @@ export function planRestore(image: Image): RestorePlan {
   const allTids = records.flatMap((t) => t.threads);
   if (new Set(allTids).size !== allTids.length) throw new PlanError('image: a pid or thread id appears in two tasks');
   const order = treeOrder(records, image.inventory.rootPid);
-  checkSessionsAndGroups(order, order[0]!);
+  const leaderHelpers = planLeaderHelpers(order);
   checkRemaps(image, new Set(allTids));
   const orphanPoll = image.byKind('eventpoll').find((e) => !records.some((t) => t.pid === e.ownerPid && !t.zombie));
   if (orphanPoll) throw new PlanError(`image: epoll ${orphanPoll.id} names owner ${orphanPoll.ownerPid}, which is not a live task of the tree`);
@@ -149,5 +132,5 @@ export function planRestore(image: Image): RestorePlan {
   for (const t of tasks) {
     if (t.zombie && order.some((o) => o.ppid === t.task.pid)) throw new PlanError(`image: zombie ${t.task.pid} has children`);
   }
-  return { root, tasks, live: tasks.filter((t): t is LiveTaskPlan => !t.zombie), pageStorePath: image.pageStorePath };
+  return { root, tasks, live: tasks.filter((t): t is LiveTaskPlan => !t.zombie), leaderHelpers, pageStorePath: image.pageStorePath };
 }

@@ -15,7 +15,7 @@ import { closeInheritedFds, installFds } from './objects/fd.js';
 import { watchEventPollTargets } from './objects/eventpoll.js';
 import { restoreProcAttrs } from './objects/procattrs.js';
 import { restoreSigactions, queueSignals, dropChildSignals } from './objects/signals.js';
-import { leadSessionOrGroup, joinGroup, makeZombie } from './objects/pstree.js';
+import { leadSessionOrGroup, joinGroup, makeZombie, makeLeaderHelper, dismissLeaderHelper } from './objects/pstree.js';
 import { restoreCreds } from './objects/creds.js';
 import { dropInheritedRseq, createThreads, restoreThreadState, finishTask } from './objects/core.js';
 import { ensurePidFree } from './pid-check.js';
@@ -112,6 +112,8 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const opened = new Map<string, number>();
   const made = new Map<number, RestoringTask>();
   const helpers: number[] = [];
+  const leaders = new Map<number, RestoringTask>();
+  const scheduledHelpers = new Set<number>();
   const live = () => plan.live.map((p) => ({ plan: p, task: made.get(p.task.pid)! }));
   // Leaders last: a leader's part ends the task's work in stages where its threads need the scratch page.
   const threadsOf = (p: LiveTaskPlan, work: (task: RestoringTask, core: Core) => void): Participant[] =>
@@ -125,19 +127,34 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       { name: 'stub', work: () => { stub = Stub.start(imageRanges(plan)); } },
       ...FILE_KINDS.map((kind) => ({ name: `${kind.name} files`, work: () => kind.open({ image, log, stub: stub!, helpers, inherited }, opened) })),
     ]);
-    await stages.run('FORKING', plan.tasks.map((t) => ({
-      name: `${t.zombie ? 'zombie' : 'task'} ${t.task.pid}`,
-      work: () => {
-        const parent = made.get(t.task.ppid);
-        if (t.zombie) return makeZombie(parent!, t.task);
-        const pid = t === plan.root ? stub!.fork(t.task.pid) : cloneWithPid(parent!.injector, t.task.pid, 'child');
-        const task = new RestoringTask(pid, stub!.scratch);
-        made.set(pid, task);
-        leadSessionOrGroup(task, t.task);
-      },
-    })));
+    await stages.run('FORKING', plan.tasks.flatMap((t) => {
+      // A member of a session or group whose leader died gets its stand-in first.
+      const helper = plan.leaderHelpers.find((h) => h.pid === t.task.sid || h.pid === t.task.pgid);
+      const helperFirst = helper && !scheduledHelpers.has(helper.pid) ? [helper] : [];
+      helperFirst.forEach((h) => scheduledHelpers.add(h.pid));
+      return [
+        ...helperFirst.map((h) => ({
+          name: `helper ${h.pid}`,
+          work: () => { leaders.set(h.pid, makeLeaderHelper(made.get(h.parent)!, h)); },
+        })),
+        {
+          name: `${t.zombie ? 'zombie' : 'task'} ${t.task.pid}`,
+          work: () => {
+            const parent = made.get(t.task.ppid);
+            if (t.zombie) return makeZombie(parent!, t.task);
+            const sessionHelper = plan.leaderHelpers.find((h) => h.forks.has(t.task.pid));
+            const pid = t === plan.root ? stub!.fork(t.task.pid)
+              : sessionHelper ? cloneWithPid(leaders.get(sessionHelper.pid)!.injector, t.task.pid, 'sibling')
+              : cloneWithPid(parent!.injector, t.task.pid, 'child');
+            const task = new RestoringTask(pid, stub!.scratch);
+            made.set(pid, task);
+            leadSessionOrGroup(task, t.task);
+          },
+        },
+      ];
+    }));
     const shared: SharedMemory = new Map();
-    const inTree = (pid: number) => made.has(pid);
+    const inTree = (pid: number) => made.has(pid) || leaders.has(pid);
     await stages.run('RESTORE', plan.live.flatMap((p) => [
       {
         name: `task ${p.task.pid}`,
@@ -149,14 +166,23 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       },
       ...threadsOf(p, (task, core) => restoreThreadState(task.thread(core.tid), core)),
     ]));
-    await stages.run('RESTORE_SIGCHLD', plan.live.flatMap((p) => threadsOf(p, (task, core) => {
-      ptrace.setSigmask(core.tid, ALL_SIGNALS);
-      if (core.tid === p.task.pid) {
-        dropChildSignals(task);
-        queueSignals(task, p.task.pid, p.signals.sharedPending, true);
-        for (const c of p.cores) queueSignals(task, c.tid, c.pending, false);
-      }
-    })));
+    await stages.run('RESTORE_SIGCHLD', [
+      ...plan.leaderHelpers.map((h) => ({
+        name: `helper ${h.pid}`,
+        work: () => {
+          dismissLeaderHelper(leaders.get(h.pid)!, made.get(h.parent)!);
+          leaders.delete(h.pid);
+        },
+      })),
+      ...plan.live.flatMap((p) => threadsOf(p, (task, core) => {
+        ptrace.setSigmask(core.tid, ALL_SIGNALS);
+        if (core.tid === p.task.pid) {
+          dropChildSignals(task);
+          queueSignals(task, p.task.pid, p.signals.sharedPending, true);
+          for (const c of p.cores) queueSignals(task, c.tid, c.pending, false);
+        }
+      })),
+    ]);
     await stages.run('RESTORE_CREDS', [
       ...plan.live.flatMap((p) => threadsOf(p, (task, core) => {
         restoreCreds(p.task.pid, task.thread(core.tid), p.creds);
@@ -174,7 +200,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
     ]);
   } catch (e) {
     await pagesChecked.catch(() => {});
-    const cleanup = [...[...made.values()].reverse().map((task) => () => removeTask(task)), ...helpers.map((pid) => () => killAndReap(pid)), () => (stub as Stub | null)?.kill()];
+    const cleanup = [...[...made.values(), ...leaders.values()].reverse().map((task) => () => removeTask(task)), ...helpers.map((pid) => () => killAndReap(pid)), () => (stub as Stub | null)?.kill()];
     for (const step of cleanup) {
       try {
         step();
@@ -182,7 +208,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
         log.debug(`cleanup after a failed restore: ${(cleanupError as Error).message}`);
       }
     }
-    await reapOrphans([...plan.tasks.map((t) => t.task.pid), ...helpers]);
+    await reapOrphans([...plan.tasks.map((t) => t.task.pid), ...helpers, ...plan.leaderHelpers.map((h) => h.pid)]);
     throw e;
   } finally {
     setChildSubreaper(false);

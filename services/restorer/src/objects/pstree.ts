@@ -2,6 +2,8 @@ import type { Task } from '@ferry/proto';
 import { SYS, ptrace, waitFor, setReg } from '@ferry/sys';
 import { RestoringTask } from '../restoring-task.js';
 import { cloneWithPid } from '../fork.js';
+import { killAndReap } from '../stub.js';
+import type { LeaderHelper } from '../leaders.js';
 
 const PR_SET_NAME = 15;
 
@@ -51,4 +53,21 @@ export function makeZombie(parent: RestoringTask, t: Task): void {
     // Deliver the terminating signal at the first stop after the call; the stub's dispositions are default.
     ptrace.resume(7, pid, signal === 0 ? 0 : signal);
   }
+}
+
+const WALL = 0x40000000;
+
+/** A stand-in for a dead session or group leader, forked by its parent and made leader at once. */
+export function makeLeaderHelper(parent: RestoringTask, helper: LeaderHelper): RestoringTask {
+  const task = new RestoringTask(cloneWithPid(parent.injector, helper.pid, 'child'), parent.scratch);
+  if (helper.kind === 'session') task.injector.call(`setsid in helper ${helper.pid}`, SYS.setsid);
+  else task.injector.call(`setpgid in helper ${helper.pid}`, SYS.setpgid, 0, 0);
+  return task;
+}
+
+/** Once its members are in: the helper dies and its parent reaps it, as if it never was. */
+export function dismissLeaderHelper(helper: RestoringTask, parent: RestoringTask): void {
+  helper.close();
+  killAndReap(helper.pid);
+  parent.injector.call(`wait4 for helper ${helper.pid}`, SYS.wait4, helper.pid, 0, WALL, 0);
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { workload, removeBuiltWorkloads } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
-import { launch, readStat, treeOf, threadsOf, waitForLine, waitGone, killAll, type TaskStat } from './harness/processes.js';
+import { launch, readStat, treeOf, threadsOf, waitForLine, waitGone, waitUntil, killAll, type TaskStat } from './harness/processes.js';
 import { withTree, treeCheck } from './harness/tree-workload.js';
 import { ferryOk } from './harness/ferry.js';
 
@@ -47,7 +47,8 @@ test('orphans in a session and a group whose leaders died come back in them, thr
     const [, sessionLeader, groupLeader] = (await waitForLine(out, /^ready/)).split(' ').map(Number);
     pids = treeOf(root);
     const before = shape(root);
-    assert.deepEqual(before.slice(1).map((t) => [t.sid, t.pgid]), [[sessionLeader, sessionLeader], [root, groupLeader]]);
+    const idsOf = (tasks: { sid: number; pgid: number }[]) => tasks.map((t) => `${t.sid}/${t.pgid}`).sort();
+    assert.deepEqual(idsOf(before.slice(1)), idsOf([{ sid: sessionLeader!, pgid: sessionLeader! }, { sid: root, pgid: groupLeader! }]));
 
     await ferryOk(['dump', '-t', String(root), '-D', scratch.path('img')]);
     for (const pid of pids) await waitGone(pid);
@@ -59,6 +60,31 @@ test('orphans in a session and a group whose leaders died come back in them, thr
     await waitForLine(out, /^B got SIGUSR1/);
     process.kill(-groupLeader!, 'SIGUSR1');
     await waitForLine(out, /^D got SIGUSR1/);
+  } finally {
+    await killAll(pids);
+    scratch.remove();
+  }
+});
+
+test('a file mapping and an open file shared by parent and child stay shared', async () => {
+  const scratch = new Scratch();
+  const out = scratch.path('out');
+  const log = scratch.path('log');
+  const root = launch([workload('shared-file'), scratch.path('map'), log], { newSession: true, output: out });
+  let pids = [root];
+  const poke = async (lines: number) => {
+    process.kill(root, 'SIGUSR1');
+    await waitUntil(`${lines} log lines`, () => fs.readFileSync(log, 'utf8').split('\n').length - 1 === lines);
+  };
+  try {
+    await waitForLine(out, /^ready/);
+    pids = treeOf(root);
+    await poke(2);
+    await ferryOk(['dump', '-t', String(root), '-D', scratch.path('img')]);
+    for (const pid of pids) await waitGone(pid);
+    await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
+    await poke(4);
+    assert.equal(fs.readFileSync(log, 'utf8'), 'parent 1\nchild saw 1\nparent 2\nchild saw 2\n');
   } finally {
     await killAll(pids);
     scratch.remove();

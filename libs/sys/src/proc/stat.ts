@@ -70,3 +70,15 @@ export function listThreads(pid: number): number[] {
 export function processExists(pid: number): boolean {
   return fs.existsSync(`/proc/${pid}`);
 }
+
+/**
+ * Signals whose disposition is not plain SIG_DFL (caught or ignored), from /proc/PID/status, as
+ * signal numbers. Bit N-1 of the masks is signal N.
+ */
+export function nonDefaultSignals(pid: number): number[] {
+  const status = readStatus(pid);
+  const mask = BigInt(`0x${status.get('SigCgt') ?? '0'}`) | BigInt(`0x${status.get('SigIgn') ?? '0'}`);
+  const out: number[] = [];
+  for (let signo = 1; signo <= 64; signo++) if ((mask >> BigInt(signo - 1)) & 1n) out.push(signo);
+  return out;
+}

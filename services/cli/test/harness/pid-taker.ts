@@ -1,15 +1,8 @@
 // Occupying a chosen pid, to test what ferry does when a pid it needs is taken.
-import fs from 'node:fs';
-import { launch } from './processes.js';
+import { execFileSync } from 'node:child_process';
+import { workload } from './build.js';
 
-/** Starts `sleep` with pid PID (through /proc/sys/kernel/ns_last_pid), or fails after a few tries. */
+/** Starts `sleep 1000` with pid PID, an orphan owned by init; fails if the pid stays taken. */
 export function launchWithPid(pid: number): number {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    // launch forks once to make the workload: the next pid after ns_last_pid goes to that fork.
-    fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 2));
-    const got = launch(['sleep', '1000']);
-    if (got === pid) return got;
-    process.kill(got, 'SIGKILL');
-  }
-  throw new Error(`could not start a process with pid ${pid}`);
+  return Number(execFileSync(workload('take-pid'), [String(pid)], { encoding: 'utf8' }).trim());
 }

@@ -1,9 +1,20 @@
 import type { Signals, SigAction } from '@ferry/proto';
-import { ptrace, SYS, isSyscallError } from '@ferry/sys';
+import { ptrace, SYS, isSyscallError, nonDefaultSignals } from '@ferry/sys';
 import type { FrozenTask } from '../frozen-task.js';
 
 const SIG_DFL = 0n;
 const KSIGACTION_SIZE = 32; // handler, flags, restorer, mask
+
+const SIGCHLD = 17;
+
+/**
+ * A default disposition's flags and mask change nothing, except SIGCHLD's (SA_NOCLDWAIT,
+ * SA_NOCLDSTOP): only caught and ignored signals, and SIGCHLD, are worth an injected call.
+ */
+function signalsToRead(pid: number): number[] {
+  const signals = nonDefaultSignals(pid);
+  return signals.includes(SIGCHLD) ? signals : [...signals, SIGCHLD];
+}
 
 /** Handlers are read by running rt_sigaction inside the task: /proc shows only masks. */
 export function collectSignals(task: FrozenTask): Signals {
@@ -11,8 +22,7 @@ export function collectSignals(task: FrozenTask): Signals {
   inj.resetScratch();
   const out = inj.reserve(KSIGACTION_SIZE);
   const actions: SigAction[] = [];
-  for (let signo = 1; signo <= 64; signo++) {
-    if (signo === 9 || signo === 19) continue;
+  for (const signo of signalsToRead(task.pid)) {
     const ret = inj.raw(SYS.rt_sigaction, signo, 0, out, 8);
     if (isSyscallError(ret)) continue;
     const raw = inj.mem.read(out, KSIGACTION_SIZE);

@@ -1,12 +1,13 @@
 import type { Signals } from '@ferry/proto';
-import { SYS } from '@ferry/sys';
+import { SYS, nonDefaultSignals } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 
-/** Every signal gets its action set, SIG_DFL included: the stub's dispositions must not leak through. */
+/** Every signal the image or the stub has a non-default action for gets the image's action, SIG_DFL included. */
 export function restoreSigactions(task: RestoringTask, signals: Signals): void {
   const inj = task.injector;
-  for (let signo = 1; signo <= 64; signo++) {
-    if (signo === 9 || signo === 19) continue;
+  // What the task has from the stub (ignored signals survive exec) must go back to default too.
+  const signos = new Set([...nonDefaultSignals(task.pid), ...signals.actions.map((a) => a.signo)]);
+  for (const signo of [...signos].sort((x, y) => x - y)) {
     const a = signals.actions.find((x) => x.signo === signo);
     const act = Buffer.alloc(32);
     if (a) {

@@ -10,6 +10,7 @@ import {
   encodePayload,
   encodeRecord,
   KIND_NAMES,
+  parseObjectKey,
   PayloadError,
   PROTO_DIR,
   RegFileType,
@@ -154,5 +155,12 @@ describe('payload codec', () => {
     refuses('pipe', { pipeId: 0n }, /pipeId is 0/);
     refuses('external', { name: '12:3' }, /name "12:3" is neither a path nor TYPE:\[INODE\]/);
     refuses('external', { name: '' }, /neither a path/);
+  });
+
+  it('reads the object keys of --inherit-fd', () => {
+    assert.deepEqual(parseObjectKey('pipe:[4026532100]'), { name: 'pipe:[4026532100]' });
+    assert.deepEqual(parseObjectKey('/tmp/a:b [c]'), { name: '/tmp/a:b [c]' });
+    assert.deepEqual(parseObjectKey('1234:7'), { pid: 1234, fd: 7 });
+    assert.throws(() => parseObjectKey('fd[7]:pipe:[1]'), /^Error: "fd\[7\]:pipe:\[1\]" names no object: use pipe:\[INODE\], an absolute path or PID:FD$/);
   });
 });

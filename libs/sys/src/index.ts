@@ -16,3 +16,4 @@ export * from './rlimit.js';
 export * from './robust-list.js';
 export * from './subreaper.js';
 export * from './pipes.js';
+export * from './fcntl.js';

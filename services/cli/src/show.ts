@@ -1,8 +1,17 @@
-import { loadLocalImage, VmaKind, RegFileType, type Image } from '@ferry/proto';
+import { loadLocalImage, VmaKind, RegFileType, pipeName, type Image } from '@ferry/proto';
 import { table } from './table.js';
 
 const hex = (v: bigint) => '0x' + v.toString(16);
 const protString = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}`;
+
+/** Type and name of a descriptor's file when it is not a regular one: pipes, FIFOs, files left out. */
+function otherFile(image: Image, id: string): { type: string; path: string } {
+  const pipe = image.byKind('pipe').find((p) => p.id === id);
+  if (pipe) return { type: pipe.fifoPath ? 'FIFO' : 'PIPE', path: pipe.queued.length ? `${pipeName(pipe)} (${pipe.queued.length} bytes queued)` : pipeName(pipe) };
+  const external = image.byKind('external').find((e) => e.id === id);
+  if (external) return { type: 'EXTERNAL', path: `${external.name} (restore needs --inherit-fd)` };
+  return { type: '', path: '' };
+}
 
 /** A checkpoint in plain data: the shape of `ferry show --json`. */
 export function describeImage(image: Image) {
@@ -40,7 +49,8 @@ export function describeImage(image: Image) {
         })),
         fds: image.byKind('fd').filter((f) => f.pid === t.pid).map((f) => {
           const file = files.find((x) => x.id === f.fileId);
-          return { fd: f.fd, cloexec: f.cloexec, file: f.fileId, type: file ? RegFileType[file.type] : '', path: file?.path ?? '', pos: Number(file?.pos ?? 0n) };
+          const shown = file ? { type: RegFileType[file.type], path: file.path } : otherFile(image, f.fileId);
+          return { fd: f.fd, cloexec: f.cloexec, file: f.fileId, ...shown, pos: Number(file?.pos ?? 0n) };
         }),
       };
     }),

@@ -22,7 +22,7 @@ declare module '../kind-payloads.js' {
   }
 }
 
-export const PIPE_FLAGS = { O_ACCMODE: 0o3, O_RDWR: 0o2, O_NONBLOCK: 0o4000, O_DIRECT: 0o40000 } as const;
+const PIPE_FLAGS = { O_ACCMODE: 0o3, O_RDWR: 0o2, O_NONBLOCK: 0o4000, O_DIRECT: 0o40000 } as const;
 const ALLOWED_FLAGS = PIPE_FLAGS.O_ACCMODE | PIPE_FLAGS.O_NONBLOCK | PIPE_FLAGS.O_DIRECT;
 /** round_pipe_size refuses more than 2^31 bytes. */
 const PIPE_SIZE_MAX = 2 ** 31;

@@ -16,4 +16,6 @@ export * from './pstree.js';
 export * from './regfile.js';
 export * from './remap.js';
 export * from './signals.js';
+export * from './tty.js';
+export * from './ttyfile.js';
 export * from './vma.js';

@@ -1,0 +1,59 @@
+import { checkLength, checkPidOrZero, fail } from './checks.js';
+
+/** A pty pair (Unix98), its settings dumped once however many fds point at it. Object id: "tty:INDEX". */
+export interface Tty {
+  index: number;
+  /** The kernel's struct termios (36 bytes), slave side. */
+  termios: Uint8Array;
+  lockedTermios: Uint8Array;
+  rows: number;
+  cols: number;
+  xpixel: number;
+  ypixel: number;
+  packetMode: boolean;
+  locked: boolean;
+  exclusive: boolean;
+  uid: number;
+  gid: number;
+  mode: number;
+  /** The session it is the controlling terminal of, or 0. */
+  sid: number;
+  /** Its foreground process group, or 0. */
+  pgrp: number;
+  /** The master was closed: the slave reads EIO. */
+  hung: boolean;
+  queuedInput: Uint8Array;
+  queuedOutput: Uint8Array;
+  /** A shell job's terminal, outside the tree: only its index is dumped. */
+  external: boolean;
+}
+
+declare module '../kind-payloads.js' {
+  interface KindPayloads {
+    tty: Tty;
+  }
+}
+
+export const TERMIOS_SIZE = 36;
+/** The kernel's pty index limit (NR_UNIX98_PTY_MAX). */
+export const PTY_INDEX_MAX = 1 << 20;
+/** n_tty holds 4 KiB, the tty buffers behind it at most 64 KiB more per direction. */
+export const TTY_QUEUED_MAX = 1 << 20;
+const MODE_MAX = 0o7777;
+
+export function validateTty(t: Tty): void {
+  if (t.index >= PTY_INDEX_MAX) fail(`index ${t.index} is beyond the pty limit ${PTY_INDEX_MAX}`);
+  if (!t.external) {
+    checkLength(t.termios, 'termios', TERMIOS_SIZE, TERMIOS_SIZE);
+    checkLength(t.lockedTermios, 'locked_termios', TERMIOS_SIZE, TERMIOS_SIZE);
+  }
+  for (const [field, v] of [['rows', t.rows], ['cols', t.cols], ['xpixel', t.xpixel], ['ypixel', t.ypixel]] as const) {
+    if (v > 0xffff) fail(`${field} ${v} does not fit a window size`);
+  }
+  if (t.mode > MODE_MAX) fail(`mode 0o${t.mode.toString(8)} is not a permission mode`);
+  checkPidOrZero(t.sid, 'sid');
+  checkPidOrZero(t.pgrp, 'pgrp');
+  if (t.pgrp !== 0 && t.sid === 0) fail(`foreground group ${t.pgrp} without a session`);
+  checkLength(t.queuedInput, 'queued_input', 0, TTY_QUEUED_MAX);
+  checkLength(t.queuedOutput, 'queued_output', 0, TTY_QUEUED_MAX);
+}

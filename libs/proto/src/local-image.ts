@@ -9,7 +9,7 @@ import type { Commit } from './kinds/commit.js';
 import type { Inventory } from './kinds/inventory.js';
 import type { Pages } from './kinds/pages.js';
 import { describePages, PAGES_FILE, pagesLength, RECORDS_FILE } from './local-layout.js';
-import { verifyPageStore, type PageRun } from './page-store-check.js';
+import { checkPageStoreSize, verifyPageStore, type PageRun } from './page-store-check.js';
 import type { DecodedRecord, RecordSource } from './record-source.js';
 import { StreamError, StreamVerifier } from './stream-verifier.js';
 
@@ -26,7 +26,8 @@ export interface Image extends RecordSource {
 export interface LoadOptions {
   /**
    * Leave the page digests to the caller (verifyPageStore with pageRuns), who must check them
-   * before anything restored from the pages runs. The records are checked all the same.
+   * before anything restored from the pages runs. The records, and the page store's length
+   * against them, are checked all the same.
    */
   deferPageCheck?: boolean;
 }
@@ -43,7 +44,8 @@ export async function loadLocalImage(dir: string, options: LoadOptions = {}): Pr
   const pageStorePath = path.join(root, PAGES_FILE);
   const runs: PageRun[] = [];
   for (const r of records) if (r.kind === 'pages') runs.push({ seq: r.seq, pages: r.payload });
-  if (!options.deferPageCheck) await checkPageStore(pageStorePath, runs, commit.pageBytes);
+  if (options.deferPageCheck) await checkPageStoreLength(pageStorePath, runs, commit.pageBytes);
+  else await checkPageStore(pageStorePath, runs, commit.pageBytes);
   return new LocalImage(root, pageStorePath, inventory, commit, records, runs);
 }
 
@@ -51,6 +53,15 @@ export async function loadLocalImage(dir: string, options: LoadOptions = {}): Pr
 export async function checkPageStore(pageStorePath: string, runs: readonly PageRun[], pageBytes: bigint): Promise<void> {
   try {
     await verifyPageStore(pageStorePath, runs, pageBytes);
+  } catch (e) {
+    throw asImageError(e, PAGES_FILE, path.dirname(pageStorePath));
+  }
+}
+
+/** The page store's length against the records (see checkPageStoreSize), from its size alone. */
+async function checkPageStoreLength(pageStorePath: string, runs: readonly PageRun[], pageBytes: bigint): Promise<void> {
+  try {
+    checkPageStoreSize((await fs.stat(pageStorePath)).size, runs, pageBytes);
   } catch (e) {
     throw asImageError(e, PAGES_FILE, path.dirname(pageStorePath));
   }

@@ -21,10 +21,7 @@ export async function verifyPageStore(file: string, runs: readonly PageRun[], pa
   const fh = await fs.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
-    for (const { seq, pages } of runs) {
-      if (pages.offset + BigInt(pagesLength(pages)) > BigInt(size)) throw new ImageError(`${PAGES_FILE}: record ${seq} points past the end of the page store`);
-    }
-    if (BigInt(size) !== pageBytes) throw new ImageError(`${PAGES_FILE}: ${size} bytes long, but the commit counts ${pageBytes} bytes of pages`);
+    checkPageStoreSize(size, runs, pageBytes);
 
     const reader = new ChunkReader(fh, size);
     const sorted = [...runs].sort((a, b) => (a.pages.offset < b.pages.offset ? -1 : a.pages.offset > b.pages.offset ? 1 : 0));
@@ -43,6 +40,18 @@ export async function verifyPageStore(file: string, runs: readonly PageRun[], pa
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The part of the check that needs only the file's size: every run inside the file, and the file
+ * exactly as long as the commit says. Cheap enough to do before anything is restored, even when
+ * the digests are checked later.
+ */
+export function checkPageStoreSize(size: number, runs: readonly PageRun[], pageBytes: bigint): void {
+  for (const { seq, pages } of runs) {
+    if (pages.offset + BigInt(pagesLength(pages)) > BigInt(size)) throw new ImageError(`${PAGES_FILE}: record ${seq} points past the end of the page store`);
+  }
+  if (BigInt(size) !== pageBytes) throw new ImageError(`${PAGES_FILE}: ${size} bytes long, but the commit counts ${pageBytes} bytes of pages`);
 }
 
 /** A window on the file that reads the next chunk while the current one is being used. */

@@ -258,6 +258,17 @@ describe('local image', () => {
     await refused(dir, `pages.img: ${pages.length + 4096} bytes long, but the commit counts ${pages.length} bytes of pages`);
   });
 
+  it('refuses a page store cut short even when the digests are left to the caller', async () => {
+    const dir = withRecords(good, log);
+    const pagesPath = path.join(dir, PAGES_FILE);
+    const pages = fs.readFileSync(pagesPath);
+    fs.writeFileSync(pagesPath, pages.subarray(0, pages.length - 1));
+    const last = image.records.filter((r) => r.kind === 'pages').pop()!;
+    await assert.rejects(loadLocalImage(dir, { deferPageCheck: true }), { message: `pages.img: record ${last.seq} points past the end of the page store` });
+    fs.rmSync(pagesPath);
+    await assert.rejects(loadLocalImage(dir, { deferPageCheck: true }), { message: `pages.img: missing from ${dir}` });
+  });
+
   it('readPages checks the bytes again', async () => {
     const dir = withRecords(good, log);
     const img = await loadLocalImage(dir);

@@ -29,9 +29,11 @@ static void expect_pattern(const char *name, const uint64_t *area, size_t bytes,
     if (area[i] != word(seed, i)) { expect(0, "%s: word %zu is %#lx", name, i, (unsigned long)area[i]); return; }
 }
 
+/** Each area ends with a PROT_NONE guard page, which also keeps it from merging with its neighbours. */
 static void *map(size_t bytes, int flags) {
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
+  char *p = mmap(NULL, bytes + PAGE, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) { perror("mmap"); exit(1); }
+  mprotect(p + bytes, PAGE, PROT_NONE);
   return p;
 }
 
@@ -71,6 +73,7 @@ int main(void) {
   fill(shared, SHARED_SIZE, 2);
   fill(readonly, READONLY_SIZE, 3);
   mprotect(readonly, READONLY_SIZE, PROT_READ);
+  madvise(sparse, SPARSE_SIZE, MADV_NOHUGEPAGE);  // a huge page would fill the holes
   for (size_t page = 0; page < SPARSE_SIZE / PAGE; page += 16)
     for (size_t b = 0; b < PAGE; b++) sparse[page * PAGE + b] = (unsigned char)(page + b);
   printf("ready private=%p shared=%p untouched=%p sparse=%p readonly=%p\n",

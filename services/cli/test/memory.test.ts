@@ -1,0 +1,47 @@
+// One process's memory comes back as it was: every byte of large private and shared areas, zeros
+// where nothing was written (and no pages in the image for them), the same mappings, and a heap
+// that still grows.
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { workload, removeBuiltWorkloads } from './harness/build.js';
+import { bedTest } from './harness/test-bed.js';
+import { dump, restoreDetached, dumpAndRestore, askCheck } from './harness/checkpoint.js';
+import { mapsOf } from './harness/proc-views.js';
+import { ferryOk } from './harness/ferry.js';
+
+after(removeBuiltWorkloads);
+
+interface ShownVma { start: string; pagesDumped: number }
+
+async function shownVmas(dir: string): Promise<ShownVma[]> {
+  const shown = JSON.parse((await ferryOk(['show', dir, '--json'])).stdout);
+  return shown.tasks[0].vmas;
+}
+
+bedTest('64 MiB private, shared, untouched, sparse and read-only areas come back byte for byte', async (bed) => {
+  const pid = bed.start([workload('memory')]);
+  const ready = await bed.output.next(/^ready/);
+  const areas = Object.fromEntries(ready.split(' ').slice(1).map((kv) => kv.split('=')).map(([k, v]) => [k, BigInt(v!)]));
+  const mapsBefore = mapsOf(pid);
+  const img = bed.scratch.path('img');
+
+  await dump(pid, img);
+  const vmas = await shownVmas(img);
+  const pagesIn = (start: bigint) => vmas.find((v) => BigInt(v.start) === start)?.pagesDumped;
+  assert.equal(pagesIn(areas.private!), 64 * 256, 'every private page is in the image');
+  assert.equal(pagesIn(areas.untouched!), 0, 'no page of the untouched area is in the image');
+  assert.equal(pagesIn(areas.sparse!), 16 * 256 / 16, 'only the written pages of the sparse area');
+  await restoreDetached(img);
+
+  assert.deepEqual(mapsOf(pid), mapsBefore);
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+});
+
+bedTest('malloc grows the heap with brk after a restore', async (bed) => {
+  const pid = bed.start([workload('heap')]);
+  await bed.output.next(/^ready/);
+  assert.equal(await askCheck(pid, bed.output), 'check ok', 'the heap grows before the dump');
+  await dumpAndRestore(pid, bed.scratch.path('img'));
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+  assert.equal(await askCheck(pid, bed.output), 'check ok', 'and again after giving memory back');
+});

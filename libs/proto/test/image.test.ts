@@ -357,7 +357,7 @@ describe('local image', () => {
 
     it('refuses mixed checkpoints, unknown kinds, gaps, undecodable payloads, pages beyond the store', async () => {
       await raw([inventoryRecord, { ...rec('pstree', 'task:100', SAMPLES.pstree), checkpointId: 'x' }, commitOf({ inventory: 1n, pstree: 1n }, 2n)], 'records.log: record 1 (pstree task:100): belongs to checkpoint x, not ckpt-sample');
-      await raw([inventoryRecord, { kind: 'tty', objectId: 'tty:1', payload: Buffer.alloc(0) }, commitOf({ inventory: 1n, tty: 1n }, 2n)], 'records.log: record 1 (tty tty:1): unknown kind "tty"');
+      await raw([inventoryRecord, { kind: 'socket', objectId: 'socket:1', payload: Buffer.alloc(0) }, commitOf({ inventory: 1n, socket: 1n }, 2n)], 'records.log: record 1 (socket socket:1): unknown kind "socket"');
       await raw([inventoryRecord, { ...rec('pstree', 'task:100', SAMPLES.pstree), seq: 7n }], 'records.log: record 1 (pstree task:100): sequence gap: expected 1, found 7');
       await raw([inventoryRecord, { kind: 'pstree', objectId: 'task:100', payload: Buffer.from([0x0a, 0x05, 1]) }], /^records\.log: record 1 \(pstree task:100\): cannot decode the payload: /);
       await raw([inventoryRecord, rec('pages', 'pages:100:1000', { pid: 100, vaddr: 0x1000n, npages: 1, offset: 0n, crc32: 0 }), commitOf({ inventory: 1n, pages: 1n }, 2n, 4096n)], 'pages.img: record 1 points past the end of the page store');

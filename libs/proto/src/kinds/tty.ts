@@ -26,6 +26,14 @@ export interface Tty {
   queuedOutput: Uint8Array;
   /** A shell job's terminal, outside the tree: only its index is dumped. */
   external: boolean;
+  /** Canonical mode: offsets in queuedInput just past each complete line (if lineEndsKnown). */
+  lineEndsKnown: boolean;
+  lineEnds: number[];
+  /** queuedInput[unprocessedFrom..] had not been through the line discipline (if hasUnprocessed). */
+  hasUnprocessed: boolean;
+  unprocessedFrom: number;
+  /** A packet-mode status byte the terminal side had not read. */
+  packetStatus: number;
 }
 
 declare module '../kind-payloads.js' {
@@ -56,4 +64,11 @@ export function validateTty(t: Tty): void {
   if (t.pgrp !== 0 && t.sid === 0) fail(`foreground group ${t.pgrp} without a session`);
   checkLength(t.queuedInput, 'queued_input', 0, TTY_QUEUED_MAX);
   checkLength(t.queuedOutput, 'queued_output', 0, TTY_QUEUED_MAX);
+  let previous = 0;
+  for (const end of t.lineEnds) {
+    if (end < previous || end > t.queuedInput.length) fail(`line end ${end} is out of order or beyond the ${t.queuedInput.length} queued input bytes`);
+    previous = end;
+  }
+  if (t.unprocessedFrom > t.queuedInput.length) fail(`unprocessed_from ${t.unprocessedFrom} is beyond the ${t.queuedInput.length} queued input bytes`);
+  if (t.packetStatus > 0xff) fail(`packet_status ${t.packetStatus} is not a byte`);
 }

@@ -33,10 +33,11 @@ export function buildProgram(name: string): Command {
     .requiredOption('-D, --images-dir <dir>', 'directory to write the checkpoint into')
     .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
     .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
+    .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
-        const d = await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, log: makeLogger(!!o.verbose) });
+        const d = await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose) });
         reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
       } catch (e) {
         fail('dump', e);
@@ -50,13 +51,14 @@ export function buildProgram(name: string): Command {
     .option('-d, --restore-detached', 'exit once the process runs instead of waiting for it')
     .option('--pidfile <file>', 'write the restored pid to this file')
     .option('--inherit-fd <fd[N]:id>', 'our fd N takes the place of ID (pipe:[INODE], a path, PID:FD) in the restored tree (repeatable)', repeatable)
+    .option('-j, --shell-job', 'a shell job: attach the tree to the terminal ferry runs in')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       let restored;
       try {
         const t0 = performance.now();
         const inheritFds = ((o.inheritFd ?? []) as string[]).map(parseInheritFd);
-        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, log: makeLogger(!!o.verbose) });
+        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose) });
         closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });
       } catch (e) {

@@ -5,6 +5,7 @@ import type { FrozenTask } from './frozen-task.js';
 import { freezeTree, releaseTree, killTree, runningTree, pidsOf, type FrozenTree } from './tree.js';
 import { describeTask, describeZombie } from './objects/pstree.js';
 import { collectFds } from './objects/fd.js';
+import { collectTtys, type DumpedTtys } from './objects/tty.js';
 import { putFile, describeContext, type DescribeContext } from './objects/file-kinds.js';
 import { externalNames } from './objects/external.js';
 import { collectCore } from './objects/core.js';
@@ -23,6 +24,8 @@ export interface DumpOptions {
   pid: number;
   dir: string;
   leaveRunning?: boolean;
+  /** The tree is a job of a shell outside it: its terminal is recorded as external (-j). */
+  shellJob?: boolean;
   /** Objects (pipe:[INODE], a path, PID:FD) the restore will be handed with --inherit-fd. */
   external?: string[];
   log?: Log;
@@ -122,16 +125,31 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     await sink.abort();
     throw e;
   }
+  let ttys: DumpedTtys | null = null;
   try {
-    const pageBytes = await writeTree(tree, { sink, log, files: describeContext(pidsOf(tree), external), shmDumped: new Set() });
+    const files = describeContext(pidsOf(tree), external);
+    const pageBytes = await writeTree(tree, { sink, log, files, shmDumped: new Set() });
+    ttys = collectTtys(files.seen, !!opts.shellJob);
+    for (const tty of ttys.records) await sink.put('tty', `tty:${tty.index}`, tty);
     const commit = await sink.commit();
-    if (opts.leaveRunning) releaseTree(tree);
-    else killTree(tree);
+    if (opts.leaveRunning) {
+      ttys.putBack();
+      releaseTree(tree);
+    } else {
+      killTree(tree);
+    }
+    ttys.close();
     const frozenMs = performance.now() - started;
     log.info(`dumped ${tree.tasks.length} processes from pid ${pid} in ${frozenMs.toFixed(1)} ms (${pageBytes} bytes of pages)`);
     return { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, records: commit.recordCount + 1n };
   } catch (e) {
-    releaseTree(tree);
+    // The terminals get their queued bytes back before their programs run on.
+    try {
+      ttys?.putBack();
+    } finally {
+      ttys?.close();
+      releaseTree(tree);
+    }
     await sink.abort().catch(() => {});
     throw e;
   }

@@ -16,7 +16,9 @@ export interface LiveTaskPlan {
   mm: Mm;
   vmas: Vma[];
   pages: Pages[];
+  /** Every descriptor; those on /dev/tty are reopened by the task itself (see devTtyFds). */
   fds: Fd[];
+  devTtyFds: Fd[];
   /** Epoll instances whose watch lists this task re-adds. */
   epolls: EventPoll[];
 }
@@ -75,6 +77,7 @@ function planLiveTask(image: Image, task: Task, fileIds: Set<string>): LiveTaskP
     if (!HOLDS_PAGES.has(v.kind)) throw new PlanError(`image: pages pages:${pid}:${p.vaddr.toString(16)} lie in a mapping that holds no pages of its own (${VmaKind[v.kind]})`);
   }
   const fds = mine(image.byKind('fd'));
+  const devTtyIds = new Set(image.byKind('ttyfile').filter((f) => f.devTty).map((f) => f.id));
   const seen = new Set<number>();
   for (const f of fds) {
     if (seen.has(f.fd)) throw new PlanError(`image: pid ${pid} has fd ${f.fd} twice`);
@@ -96,6 +99,7 @@ function planLiveTask(image: Image, task: Task, fileIds: Set<string>): LiveTaskP
     vmas,
     pages,
     fds,
+    devTtyFds: fds.filter((f) => devTtyIds.has(f.fileId)),
     epolls,
   };
 }

@@ -13,6 +13,8 @@ import { closeFiles } from './objects/regfile.js';
 import { FILE_KINDS } from './objects/file-kinds.js';
 import { closeInheritedFds, installFds } from './objects/fd.js';
 import { watchEventPollTargets } from './objects/eventpoll.js';
+import { takeControllingTerminal } from './objects/tty.js';
+import { reopenDevTty } from './objects/ttyfile.js';
 import { restoreProcAttrs } from './objects/procattrs.js';
 import { restoreSigactions, queueSignals, dropChildSignals } from './objects/signals.js';
 import { leadSessionOrGroup, joinGroup, makeZombie, makeLeaderHelper, dismissLeaderHelper } from './objects/pstree.js';
@@ -31,6 +33,8 @@ export interface RestoreOptions {
   pidfile?: string;
   /** Descriptors of this process that take the place of files of the checkpoint (--inherit-fd). */
   inheritFds?: InheritFd[];
+  /** The tree was dumped as a shell job (-j): its terminal is the one ferry runs in. */
+  shellJob?: boolean;
 }
 
 export interface Restored {
@@ -67,7 +71,7 @@ function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: str
   mapVmas(task, plan.vmas, receivesPages, shared);
   fillPages(task, plan.pages, pageStorePath);
   protectVmas(task, plan.vmas, receivesPages);
-  installFds(task, plan.fds, opened);
+  installFds(task, plan.fds.filter((f) => !plan.devTtyFds.includes(f)), opened);
   watchEventPollTargets(task, plan.epolls, plan.fds);
   restoreProcAttrs(task, plan.attrs, log);
   restoreSigactions(task, plan.signals);
@@ -112,6 +116,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const opened = new Map<string, number>();
   const made = new Map<number, RestoringTask>();
   const helpers: number[] = [];
+  const ttyFiles = new Map(image.byKind('ttyfile').map((f) => [f.id, f]));
   const leaders = new Map<number, RestoringTask>();
   const scheduledHelpers = new Set<number>();
   const live = () => plan.live.map((p) => ({ plan: p, task: made.get(p.task.pid)! }));
@@ -125,7 +130,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
     await stages.run('RESTORE_NS', []);
     await stages.run('RESTORE_SHARED', [
       { name: 'stub', work: () => { stub = Stub.start(imageRanges(plan)); } },
-      ...FILE_KINDS.map((kind) => ({ name: `${kind.name} files`, work: () => kind.open({ image, log, stub: stub!, helpers, inherited }, opened) })),
+      ...FILE_KINDS.map((kind) => ({ name: `${kind.name} files`, work: () => kind.open({ image, log, stub: stub!, helpers, inherited, shellJob: !!opts.shellJob }, opened) })),
     ]);
     await stages.run('FORKING', plan.tasks.flatMap((t) => {
       // A member of a session or group whose leader died gets its stand-in first.
@@ -167,6 +172,15 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       ...threadsOf(p, (task, core) => restoreThreadState(task.thread(core.tid), core)),
     ]));
     await stages.run('RESTORE_SIGCHLD', [
+      // Terminals first: TIOCSPGRP needs every group in place, /dev/tty needs the terminal.
+      ...image.byKind('tty').filter((t) => t.sid !== 0 && made.has(t.sid)).map((t) => ({
+        name: `terminal ${t.index}`,
+        work: () => takeControllingTerminal(made.get(t.sid)!, t),
+      })),
+      ...plan.live.filter((p) => p.devTtyFds.length > 0).map((p) => ({
+        name: `/dev/tty of task ${p.task.pid}`,
+        work: () => reopenDevTty(made.get(p.task.pid)!, p.devTtyFds, ttyFiles),
+      })),
       ...plan.leaderHelpers.map((h) => ({
         name: `helper ${h.pid}`,
         work: () => {

@@ -7,6 +7,10 @@ export interface ProcStat {
   ppid: number;
   pgid: number;
   sid: number;
+  /** The controlling terminal's device number (0: none). */
+  ttyNr: number;
+  /** The terminal's foreground process group (-1: no terminal). */
+  ttyPgrp: number;
   numThreads: number;
   startCode: bigint;
   endCode: bigint;
@@ -38,6 +42,8 @@ export function readStat(pid: number, tid = pid): ProcStat {
     ppid: Number(at(4)),
     pgid: Number(at(5)),
     sid: Number(at(6)),
+    ttyNr: Number(at(7)),
+    ttyPgrp: Number(at(8)),
     numThreads: Number(at(20)),
     startCode: BigInt(at(26)),
     endCode: BigInt(at(27)),

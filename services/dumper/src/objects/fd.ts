@@ -4,6 +4,7 @@ import { describeRegularFile, isCloexec } from './regfile.js';
 import { describePipe } from './pipe.js';
 import { describeEventFd } from './eventfd.js';
 import { describeEventPoll } from './eventpoll.js';
+import { describeTtyFile } from './ttyfile.js';
 import { describeExternal } from './external.js';
 import type { DescribeContext, FileDescriber, FileObject } from './file-kinds.js';
 
@@ -13,7 +14,7 @@ export class UnsupportedFdError extends Error {}
  * Asked in order; the first that knows the descriptor describes it. External objects come first:
  * what the user left outside the checkpoint is not looked into.
  */
-const describers: FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeRegularFile];
+const describers: FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeRegularFile];
 
 export interface TaskFiles {
   fds: Fd[];

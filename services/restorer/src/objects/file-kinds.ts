@@ -7,6 +7,7 @@ import { takeInheritedFds } from './external.js';
 import { forkProcfsHelpers } from './remap.js';
 import { openEventFds } from './eventfd.js';
 import { openEventPolls } from './eventpoll.js';
+import { openTtys } from './tty.js';
 
 export interface SharedContext {
   image: Image;
@@ -17,6 +18,8 @@ export interface SharedContext {
   helpers: number[];
   /** File id -> the caller's descriptor that replaces it (--inherit-fd): its kind does not open it. */
   inherited: ReadonlyMap<string, number>;
+  /** The tree is a shell job: its external terminal becomes ferry's own (-j). */
+  shellJob: boolean;
 }
 
 /**
@@ -70,5 +73,11 @@ export const FILE_KINDS: FileKind[] = [
     name: 'epoll',
     ids: (image) => image.byKind('eventpoll').map((f) => f.id),
     open: (ctx, opened) => openEventPolls(ctx.image.byKind('eventpoll'), opened),
+  },
+  {
+    name: 'tty',
+    ids: (image) => image.byKind('ttyfile').map((f) => f.id),
+    names: (image) => image.byKind('ttyfile').filter((f) => !f.devTty).map((f) => [f.id, f.master ? '/dev/ptmx' : `/dev/pts/${f.index}`]),
+    open: (ctx, opened) => openTtys(ctx, opened),
   },
 ];

@@ -17,3 +17,5 @@ export * from './robust-list.js';
 export * from './subreaper.js';
 export * from './pipes.js';
 export * from './fcntl.js';
+export * from './tty.js';
+export * from './tty-queue.js';

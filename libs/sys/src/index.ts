@@ -19,3 +19,4 @@ export * from './pipes.js';
 export * from './fcntl.js';
 export * from './tty.js';
 export * from './tty-queue.js';
+export * from './pidfd.js';

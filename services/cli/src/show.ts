@@ -8,9 +8,24 @@ const protString = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p &
 function otherFile(image: Image, id: string): { type: string; path: string } {
   const pipe = image.byKind('pipe').find((p) => p.id === id);
   if (pipe) return { type: pipe.fifoPath ? 'FIFO' : 'PIPE', path: pipe.queued.length ? `${pipeName(pipe)} (${pipe.queued.length} bytes queued)` : pipeName(pipe) };
+  const tty = image.byKind('ttyfile').find((t) => t.id === id);
+  if (tty) return { type: 'TTY', path: tty.devTty ? '/dev/tty' : tty.master ? `/dev/ptmx (pts ${tty.index})` : `/dev/pts/${tty.index}` };
   const external = image.byKind('external').find((e) => e.id === id);
   if (external) return { type: 'EXTERNAL', path: `${external.name} (restore needs --inherit-fd)` };
   return { type: '', path: '' };
+}
+
+const ICANON = 0o2;
+
+/** Each pty pair: which ends the tree holds, whose terminal it is, its size, mode and queued bytes. */
+function describeTtys(image: Image) {
+  return image.byKind('tty').map((t) => {
+    const files = image.byKind('ttyfile').filter((f) => f.index === t.index);
+    const ends = [files.some((f) => f.master) && 'master', files.some((f) => !f.master) && 'slave'].filter(Boolean).join('+');
+    const lflag = t.termios.length >= 16 ? Buffer.from(t.termios).readUInt32LE(12) : 0;
+    const mode = t.external ? 'external' : t.hung ? 'hung' : lflag & ICANON ? 'cooked' : 'raw';
+    return { index: t.index, ends, sid: t.sid, pgrp: t.pgrp, rows: t.rows, cols: t.cols, mode, queuedInput: t.queuedInput.length, queuedOutput: t.queuedOutput.length };
+  });
 }
 
 /** A checkpoint in plain data: the shape of `ferry show --json`. */
@@ -54,6 +69,7 @@ export function describeImage(image: Image) {
         }),
       };
     }),
+    ttys: describeTtys(image),
   };
 }
 
@@ -66,6 +82,9 @@ export async function show(dir: string, json: boolean): Promise<string> {
     '',
     table(['PID', 'PPID', 'PGID', 'SID', 'THREADS', 'COMM', 'EXE'], d.tasks.map((t) => [t.pid, t.ppid, t.pgid, t.sid, t.threads.length, t.comm, t.exe])),
   ];
+  if (d.ttys.length > 0) {
+    out.push('', 'terminals:', table(['INDEX', 'ENDS', 'SID', 'FG', 'SIZE', 'MODE', 'IN', 'OUT'], d.ttys.map((t) => [t.index, t.ends, t.sid, t.pgrp, `${t.rows}x${t.cols}`, t.mode, t.queuedInput, t.queuedOutput])));
+  }
   for (const t of d.tasks) {
     out.push('', `memory of pid ${t.pid}:`, table(['START', 'END', 'PROT', 'KIND', 'PAGES', 'PATH'], t.vmas.map((v) => [v.start, v.end, v.prot, v.kind, v.pagesDumped, v.path])));
     out.push('', `files of pid ${t.pid}:`, table(['FD', 'CLOEXEC', 'TYPE', 'POS', 'PATH'], t.fds.map((f) => [f.fd, f.cloexec ? 'yes' : 'no', f.type, f.pos, f.path])));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { workload, removeBuiltWorkloads } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
-import { treeOf, readStat, waitGone, waitForLine, waitUntil, sleep } from './harness/processes.js';
+import { launch, treeOf, readStat, waitGone, waitForLine, waitUntil, sleep, killAll } from './harness/processes.js';
 import { ferryOk } from './harness/ferry.js';
 import { Terminal } from './harness/terminal.js';
 
@@ -41,9 +41,12 @@ test('an interactive bash on a pty keeps its variables, terminal and job control
     await term.waitScreen('the prompt', /# $/);
     term.type('x=42\n');
     await term.waitScreen('the next prompt', /x=42\r\n.*# $/s);
-    const before = { stat: readStat(bash), tty: ttyFields(bash) };
+    const state = () => ({ bash: readStat(bash), tty: ttyFields(bash), relay: ttyFields(term.relay), relayFds: fs.readdirSync(`/proc/${term.relay}/fd`).map((fd) => fs.readlinkSync(`/proc/${term.relay}/fd/${fd}`)) });
+    const before = state();
+    assert.equal(before.relay.ttyNr, '0', 'the relay holds the slave without it being its terminal');
+    assert.ok(before.relayFds.some((f) => /^\/dev\/pts\/\d+$/.test(f)));
     await dumpAndRestore(scratch, term);
-    assert.deepEqual({ stat: readStat(bash), tty: ttyFields(bash) }, before);
+    assert.deepEqual(state(), before);
     term.type('echo $((x+1))\n');
     await term.waitScreen('bash to answer', /[\r\n]43\r\n/);
   } finally {
@@ -136,6 +139,47 @@ test('a terminal whose output queue is full until writes would block comes back 
     const got = term.screen().slice(shown);
     assert.equal(got.length, filled);
     assert.equal(got, Array.from({ length: filled }, (_, i) => String.fromCharCode(97 + ((i % 1024) % 26))).join(''));
+  } finally {
+    await term.kill();
+    scratch.remove();
+  }
+});
+
+test('a pty whose master was closed comes back hung the same way', async () => {
+  const scratch = new Scratch();
+  const out = scratch.path('out');
+  const pid = launch([workload('hung-pty')], { newSession: true, output: out });
+  try {
+    await waitForLine(out, /^ready/);
+    const before = reportLines(out, 'hung')[0]!;
+    assert.match(before, /^hung read=0\/Success tcgetattr=-1\/Input\/output error fd10=\/dev\/pts\/\d+ \(deleted\)$/);
+    await ferryOk(['dump', '-t', String(pid), '-D', scratch.path('img')]);
+    await waitGone(pid);
+    await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
+    const after = await probeReport(out, pid, 'SIGUSR1', 'hung');
+    assert.equal(after.replace(/pts\/\d+/, 'pts/N'), before.replace(/pts\/\d+/, 'pts/N'));
+  } finally {
+    await killAll([pid]);
+    scratch.remove();
+  }
+});
+
+test('ferry show lists the terminals: index, ends, session, foreground group, size, mode, queued bytes', async () => {
+  const scratch = new Scratch();
+  const report = scratch.path('report');
+  const term = new Terminal(scratch, [workload('tty-probe'), report, 'cooked']);
+  try {
+    const probe = await term.program();
+    await waitForLine(report, /^ready/);
+    term.type('abc');
+    await term.waitScreen('the echo', /abc$/);
+    await ferryOk(['dump', '-t', String(term.relay), '-D', scratch.path('img'), '--leave-running']);
+    const shown = (await ferryOk(['show', scratch.path('img')])).stdout;
+    const row = shown.split('\n').find((l) => /^\d+\s+master\+slave/.test(l));
+    assert.ok(row, `no terminal row in:\n${shown}`);
+    assert.match(row!, new RegExp(`^\\d+\\s+master\\+slave\\s+${probe}\\s+${probe}\\s+37x123\\s+cooked\\s+3\\s+0\\s*$`));
+    const json = JSON.parse((await ferryOk(['show', scratch.path('img'), '--json'])).stdout);
+    assert.equal(json.ttys[0].queuedInput, 3);
   } finally {
     await term.kill();
     scratch.remove();

@@ -51,7 +51,7 @@ const MODE_MAX = 0o7777;
 
 export function validateTty(t: Tty): void {
   if (t.index >= PTY_INDEX_MAX) fail(`index ${t.index} is beyond the pty limit ${PTY_INDEX_MAX}`);
-  if (!t.external) {
+  if (!t.external && !t.hung) {
     checkLength(t.termios, 'termios', TERMIOS_SIZE, TERMIOS_SIZE);
     checkLength(t.lockedTermios, 'locked_termios', TERMIOS_SIZE, TERMIOS_SIZE);
   }

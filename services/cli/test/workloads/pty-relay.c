@@ -32,6 +32,9 @@ int main(int argc, char **argv) {
     execvp(argv[3], argv + 3);
     _exit(127);
   }
+  // A slave fd of its own, though the terminal belongs to the child's session: an alien terminal.
+  int alien = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  (void)alien;
   signal(SIGUSR1, on_usr1);
   int keys = open(argv[1], O_RDWR | O_CLOEXEC);      // O_RDWR: no EOF when the test closes its end
   int screen = open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

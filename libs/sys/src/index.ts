@@ -20,3 +20,4 @@ export * from './fcntl.js';
 export * from './tty.js';
 export * from './tty-queue.js';
 export * from './pidfd.js';
+export * from './job-control.js';

@@ -1,6 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { dump, FERRY_VERSION } from '@ferry/dumper';
 import { restore } from '@ferry/restorer';
+import { handTerminalTo } from '@ferry/sys';
+import { isatty } from 'node:tty';
 import { show } from './show.js';
 import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
@@ -58,7 +60,9 @@ export function buildProgram(name: string): Command {
       try {
         const t0 = performance.now();
         const inheritFds = ((o.inheritFd ?? []) as string[]).map(parseInheritFd);
-        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose) });
+        // A shell job runs in the foreground of our terminal while we wait for it, as it did in its shell's.
+        const foreground = !!o.shellJob && !o.restoreDetached && isatty(0);
+        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log: makeLogger(!!o.verbose) });
         closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });
       } catch (e) {
@@ -66,6 +70,7 @@ export function buildProgram(name: string): Command {
       }
       if (o.restoreDetached) process.exit(0);
       const end = await restored.wait();
+      if (restored.previousForeground !== null) handTerminalTo(0, restored.previousForeground);
       if (end.kind === 'exited') process.exit(end.code);
       if (end.kind === 'signaled') process.exit(128 + end.signal);
       process.exit(0);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { loadLocalImage, type Core } from '@ferry/proto';
-import { ptrace, waitForAsync, setChildSubreaper, reapDeadChildren, type WaitResult } from '@ferry/sys';
+import { ptrace, waitForAsync, setChildSubreaper, reapDeadChildren, handTerminalTo, type WaitResult } from '@ferry/sys';
 import { planRestore, type LiveTaskPlan, type RestorePlan } from './plan.js';
 import { Stub, killAndReap } from './stub.js';
 import { RestoringTask } from './restoring-task.js';
@@ -35,6 +35,8 @@ export interface RestoreOptions {
   inheritFds?: InheritFd[];
   /** The tree was dumped as a shell job (-j): its terminal is the one ferry runs in. */
   shellJob?: boolean;
+  /** Give the root's process group the foreground of ferry's terminal (stdin) as it starts. */
+  foreground?: boolean;
 }
 
 export interface Restored {
@@ -43,6 +45,8 @@ export interface Restored {
   stageMs: Record<string, number>;
   /** Resolves when the restored root ends (it is ferry's child). */
   wait(): Promise<WaitResult>;
+  /** With `foreground`: the group that had ferry's terminal before, to give it back. */
+  previousForeground: number | null;
 }
 
 /** The mapping of each page run, so that mappings that receive pages are writable until they have them. */
@@ -116,6 +120,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const opened = new Map<string, number>();
   const made = new Map<number, RestoringTask>();
   const helpers: number[] = [];
+  let previousForeground: number | null = null;
   const ttyFiles = new Map(image.byKind('ttyfile').map((f) => [f.id, f]));
   const leaders = new Map<number, RestoringTask>();
   const scheduledHelpers = new Set<number>();
@@ -206,6 +211,8 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       { name: 'page digests', work: () => pagesChecked },
     ]);
     await stages.run('COMPLETE', [
+      // Before anything runs: a shell job reading its terminal from the background would stop.
+      ...(opts.foreground ? [{ name: 'terminal foreground', work: () => { previousForeground = handTerminalTo(0, plan.root.task.pgid); } }] : []),
       ...plan.live.flatMap((p) => threadsOf(p, (task, core) => {
         ptrace.detach(core.tid);
         if (core.tid === p.task.pid) task.close();
@@ -232,5 +239,5 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   if (opts.pidfile) fs.writeFileSync(opts.pidfile, `${pid}\n`);
   log.info(`restored ${plan.tasks.length} processes from pid ${pid}`);
   const pageBytes = plan.live.reduce((n, t) => n + t.pages.reduce((m, p) => m + p.npages * 4096, 0), 0);
-  return { pid, pageBytes, stageMs: Object.fromEntries([...stages.reports].map(([stage, r]) => [stage, r.ms])), wait: () => waitForAsync(pid, 0) };
+  return { pid, pageBytes, stageMs: Object.fromEntries([...stages.reports].map(([stage, r]) => [stage, r.ms])), wait: () => waitForAsync(pid, 0), previousForeground };
 }

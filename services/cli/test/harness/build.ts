@@ -15,7 +15,11 @@ export function workload(name: string, extraFlags: string[] = []): string {
   const key = [name, ...extraFlags].join(' ');
   const known = built.get(key);
   if (known) return known;
-  binDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-test-bin-'));
+  if (!binDir) {
+    binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-test-bin-'));
+    // Whatever the test file does or forgets, its compiled workloads go with it.
+    process.once('exit', removeBuiltWorkloads);
+  }
   const variant = path.join(binDir, String(built.size));
   fs.mkdirSync(variant);
   const out = path.join(variant, name);

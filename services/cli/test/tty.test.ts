@@ -3,10 +3,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
+import path from 'node:path';
+import { workload, removeBuiltWorkloads, repoRoot } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
 import { launch, treeOf, readStat, waitGone, waitForLine, waitUntil, sleep, killAll } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
+import { ferry, ferryOk } from './harness/ferry.js';
 import { Terminal } from './harness/terminal.js';
 
 after(removeBuiltWorkloads);
@@ -76,6 +77,7 @@ test('a raw-mode program keeps its termios, c_cc, 37x123 window, session, groups
   const before = await probeReport(report, probe, 'SIGUSR1', 'state');
   assert.match(before, / size=37x123 /);
   assert.match(before, / fd5=\/dev\/tty devtty-works=1$/);
+  assert.match(before, / excl=1 /);
   await dumpAndRestore(scratch, term);
   assert.equal(await probeReport(report, probe, 'SIGUSR1', 'state'), before);
 }));
@@ -92,12 +94,14 @@ test('in cooked mode a partial line typed before the dump is completed after it,
   assert.equal(term.screen().split('partial').length, 2, 'the partial line was echoed once');
 }));
 
-test('output the terminal had not read, and input the program had not read, survive a --leave-running dump and a restore', () => withProbe(['cooked', 'queued output\n'], async ({ scratch, term, probe, report }) => {
+test('output the terminal had not read, and input the program had not read, survive a failed dump, a --leave-running dump and a restore', () => withProbe(['cooked', 'queued output\n'], async ({ scratch, term, probe, report }) => {
   term.type('typed ahead');
   await term.waitScreen('the echo', /typed ahead$/);
   term.togglePause();
   await sleep(50);
   await probeReport(report, probe, 'SIGALRM', 'wrote');
+  const failed = await ferry(['dump', '-t', String(term.relay), '-D', scratch.path('img-failed')], { env: { FERRY_FAIL_DUMP: 'commit' } });
+  assert.match(failed.stderr, /^ferry dump: dump failed before its commit/);
   await ferryOk(['dump', '-t', String(term.relay), '-D', scratch.path('img-live'), '--leave-running']);
   await dumpAndRestore(scratch, term);
   term.togglePause();
@@ -151,4 +155,39 @@ test('ferry show lists the terminals: index, ends, session, foreground group, si
   assert.match(row!, new RegExp(`^\\d+\\s+master\\+slave\\s+${probe}\\s+${probe}\\s+37x123\\s+cooked\\s+3\\s+0\\s*$`));
   const json = JSON.parse((await ferryOk(['show', scratch.path('img'), '--json'])).stdout);
   assert.equal(json.ttys[0].queuedInput, 3);
+}));
+
+test('a full-screen curses program keeps its window size and redraws', async () => {
+  const scratch = new Scratch();
+  const report = scratch.path('report');
+  const term = new Terminal(scratch, ['python3', path.join(repoRoot, 'services/cli/test/scripts/fullscreen.py'), report]);
+  try {
+    const program = await term.program();
+    await waitForLine(report, /^ready/);
+    const before = reportLines(report, 'size')[0]!;
+    assert.match(before, /^size curses=37x123 kernel=37x123 /);
+    await dumpAndRestore(scratch, term);
+    assert.equal(await probeReport(report, program, 'SIGUSR1', 'size'), before);
+    await term.waitScreen('the redraw', /full screen 37x123/);
+  } finally {
+    await term.kill();
+    scratch.remove();
+  }
+});
+
+test('a restore whose pty index is taken fails naming it, and leaves nothing behind', () => withProbe(['raw'], async ({ scratch, term }) => {
+  const index = Number(/^\/dev\/pts\/(\d+)$/.exec(fs.readlinkSync(`/proc/${await term.program()}/fd/0`))![1]);
+  const pids = treeOf(term.relay);
+  await ferryOk(['dump', '-t', String(term.relay), '-D', scratch.path('img')]);
+  for (const pid of pids) await waitGone(pid);
+  const masters: number[] = [];
+  try {
+    while (!fs.existsSync(`/dev/pts/${index}`) && masters.length < 256) masters.push(fs.openSync('/dev/ptmx', fs.constants.O_RDWR | fs.constants.O_NOCTTY));
+    const r = await ferry(['restore', '-D', scratch.path('img'), '-d']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(`^ferry restore: .*pty index ${index} is already in use .*\\n$`));
+    for (const pid of pids) assert.equal(fs.existsSync(`/proc/${pid}`), false);
+  } finally {
+    for (const fd of masters) fs.closeSync(fd);
+  }
 }));

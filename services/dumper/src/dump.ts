@@ -131,6 +131,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     const pageBytes = await writeTree(tree, { sink, log, files, shmDumped: new Set() });
     ttys = collectTtys(files.seen, !!opts.shellJob);
     for (const tty of ttys.records) await sink.put('tty', `tty:${tty.index}`, tty);
+    // For tests of the failure path: everything has been read and taken, nothing committed.
+    if (process.env.FERRY_FAIL_DUMP === 'commit') throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();
     if (opts.leaveRunning) {
       ttys.putBack();

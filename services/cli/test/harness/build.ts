@@ -23,7 +23,7 @@ export function workload(name: string, extraFlags: string[] = []): string {
   const variant = path.join(binDir, String(built.size));
   fs.mkdirSync(variant);
   const out = path.join(variant, name);
-  execFileSync('gcc', ['-O1', '-g', '-Wall', '-o', out, path.join(sources, `${name}.c`), ...extraFlags], { stdio: 'pipe' });
+  execFileSync('gcc', ['-O1', '-g', '-Wall', '-Werror=format', '-o', out, path.join(sources, `${name}.c`), ...extraFlags], { stdio: 'pipe' });
   built.set(key, out);
   return out;
 }

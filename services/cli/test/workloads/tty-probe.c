@@ -2,7 +2,7 @@
 // on SIGUSR1 a "state" line (termios with every c_cc, window size, sid, pgrp, foreground group,
 // ttyname, /dev/tty); on SIGUSR2 one read(2) of stdin, as "read N HEX"; on SIGALRM it writes
 // argv[3] (or fills stdout until it would block, if argv[3] is "fill") to the terminal.
-// argv[2] picks its mode: "raw" (custom c_cc, VMIN 3, VTIME 7), "cooked" (as it comes).
+// argv[2] picks its mode: "raw" (custom c_cc, VMIN 3, VTIME 7, exclusive), "cooked" (as it comes).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,9 @@ static void state(void) {
   char link[64] = "";
   ssize_t n = readlink("/proc/self/fd/5", link, sizeof link - 1);
   if (n > 0) link[n] = 0;
-  fprintf(report, " size=%dx%d sid=%d pgrp=%d fg=%d tty=%s fd5=%s devtty-works=%d\n", w.ws_row, w.ws_col, getsid(0), getpgrp(),
+  int excl = 0;
+  ioctl(0, TIOCGEXCL, &excl);
+  fprintf(report, " excl=%d size=%dx%d sid=%d pgrp=%d fg=%d tty=%s fd5=%s devtty-works=%d\n", excl, w.ws_row, w.ws_col, getsid(0), getpgrp(),
           tcgetpgrp(0), ttyname(0), link, write(devtty, "", 0) == 0);
 }
 
@@ -74,6 +76,7 @@ int main(int argc, char **argv) {
     t.c_cc[VINTR] = 0x07;
     t.c_cc[VEOF] = 0x0b;
     tcsetattr(0, TCSANOW, &t);
+    ioctl(0, TIOCEXCL);
   }
   signal(SIGUSR1, on_usr1);
   signal(SIGUSR2, on_usr2);

@@ -7,6 +7,9 @@ need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v python3 >/dev/null || need+=(python3)
 command -v tmux >/dev/null || need+=(tmux)
+# The distributed mode's engines; tests start their own servers on free loopback ports.
+command -v nats-server >/dev/null || need+=(nats-server)
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "setup: need root to install ${need[*]}" >&2; exit 1; fi
   echo "setup: installing ${need[*]}"

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const dirs = ['libs/sys', 'libs/proto', 'services/dumper', 'services/restorer', 'services/cli']
+const dirs = ['libs/sys', 'libs/proto', 'libs/transport', 'services/dumper', 'services/restorer', 'services/image-server', 'services/cli']
   .map((d) => path.join(root, d, 'dist/test'))
   .filter((d) => fs.existsSync(d));
 const filter = process.argv.slice(2);

@@ -1,12 +1,14 @@
 // npm run bench: dump and restore of processes holding 64, 512 and 2048 MiB of touched memory,
 // images on tmpfs, each figure printed beside a baseline measured in the same run.
-// Then trees and threads (trees.ts); FERRY_BENCH_ONLY=memory|trees runs one part alone.
+// Then trees and threads (trees.ts), and the BullMQ stage barriers (barriers.ts);
+// FERRY_BENCH_ONLY=memory|trees|barriers runs one part alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { table } from '../src/table.js';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, wanted } from './run.js';
 import { benchTrees } from './trees.js';
+import { benchBarriers } from './barriers.js';
 
 const work = newWorkDir();
 const sizes = wanted('memory') ? (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number) : [];
@@ -64,3 +66,4 @@ if (sizes.length) {
   console.log('targets: dump >= 0.9x tmpfs write, restore >= 0.9x first touch, peak RSS < 150 MiB');
 }
 if (wanted('trees')) await benchTrees();
+if (wanted('barriers')) await benchBarriers();

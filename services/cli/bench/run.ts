@@ -9,8 +9,8 @@ const repo = path.resolve(here, '../../../..');
 const ferryBin = path.join(repo, 'services/cli/bin/ferry.js');
 const sources = path.join(repo, 'services/cli/bench/workloads');
 
-/** FERRY_BENCH_ONLY=memory|trees runs one part alone. */
-export function wanted(part: 'memory' | 'trees'): boolean {
+/** FERRY_BENCH_ONLY=memory|trees|barriers runs one part alone. */
+export function wanted(part: 'memory' | 'trees' | 'barriers'): boolean {
   const only = process.env.FERRY_BENCH_ONLY;
   return !only || only === part;
 }
@@ -27,7 +27,7 @@ export function compile(work: string, name: string, flags: string[] = []): strin
 }
 
 /** What FERRY_STATS reports, plus the wall time of the whole command (node start-up included). */
-export interface Stats { ms: number; pageBytes: number; peakRssKiB: number; pid: number; wallMs: number }
+export interface Stats { ms: number; pageBytes: number; peakRssKiB: number; pid: number; wallMs: number; stderr: string }
 
 export function ferry(work: string, args: string[]): Stats {
   const statsFile = path.join(work, 'stats.json');
@@ -35,9 +35,9 @@ export function ferry(work: string, args: string[]): Stats {
   const r = spawnSync(process.execPath, [ferryBin, ...args], { env: { ...process.env, FERRY_STATS: statsFile }, encoding: 'utf8' });
   const wallMs = performance.now() - t;
   if (r.status !== 0) throw new Error(`ferry ${args.join(' ')} failed: ${r.stderr}`);
-  const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Omit<Stats, 'wallMs'>;
+  const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Omit<Stats, 'wallMs' | 'stderr'>;
   fs.rmSync(statsFile);
-  return { ...stats, wallMs };
+  return { ...stats, wallMs, stderr: r.stderr };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { dump, FERRY_VERSION } from '@ferry/dumper';
-import { restore } from '@ferry/restorer';
+import { restore, openStages } from '@ferry/restorer';
 import { handTerminalTo } from '@ferry/sys';
 import { isatty } from 'node:tty';
 import { show } from './show.js';
@@ -54,6 +54,8 @@ export function buildProgram(name: string): Command {
     .option('--pidfile <file>', 'write the restored pid to this file')
     .option('--inherit-fd <fd[N]:id>', 'our fd N takes the place of ID (pipe:[INODE], a path, PID:FD) in the restored tree (repeatable)', repeatable)
     .option('-j, --shell-job', 'a shell job: attach the tree to the terminal ferry runs in')
+    .option('--stages <kind>', 'stage barrier: local (default) or bullmq (Redis at --redis or FERRY_REDIS_URL)')
+    .option('--redis <url>', 'Redis for the bullmq stage barrier (implies --stages bullmq)')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       let restored;
@@ -62,7 +64,9 @@ export function buildProgram(name: string): Command {
         const inheritFds = ((o.inheritFd ?? []) as string[]).map(parseInheritFd);
         // A shell job runs in the foreground of our terminal while we wait for it, as it did in its shell's.
         const foreground = !!o.shellJob && !o.restoreDetached && isatty(0);
-        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log: makeLogger(!!o.verbose) });
+        const log = makeLogger(!!o.verbose);
+        const stages = await openStages({ stages: o.stages, redis: o.redis }, log);
+        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log }, stages).finally(() => stages.close());
         closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });
       } catch (e) {

@@ -3,3 +3,4 @@ export { planRestore, PlanError, type RestorePlan } from './plan.js';
 export { STAGES, LocalStages, StageError, type Stage, type StageBarrier, type Participant, type StageReport } from './stages.js';
 export type { Log } from './log.js';
 export type { InheritFd } from './inherit-fd.js';
+export { openStages, type ClosableStages, type StagesChoice } from './open-stages.js';

@@ -37,7 +37,7 @@ export interface StageBarrier {
  * For tests of the failure paths: FERRY_FAIL_STAGE=NAME fails stage NAME once its participants are
  * done; NAME:N fails it at its Nth participant (from 1), after that participant's work.
  */
-function injectedFailure(stage: Stage): number | null {
+export function injectedFailure(stage: Stage): number | null {
   const spec = process.env.FERRY_FAIL_STAGE;
   if (!spec) return null;
   const [name, index] = spec.split(':');

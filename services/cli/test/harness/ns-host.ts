@@ -1,0 +1,81 @@
+// A second "host" on this machine for tests: its own pid, mount (fresh /proc) and network
+// namespaces, joined to ours by a veth pair with an address on each side. Processes restored in
+// it get the pids of the image inside its pid namespace, as on another machine.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { waitUntil, killAll } from './processes.js';
+
+let hosts = 0;
+
+export class NamespaceHost {
+  private readonly init: ChildProcess;
+  readonly name: string;
+  /** Our end's and the host's addresses on the veth link. */
+  readonly ourAddress: string;
+  readonly address: string;
+  private readonly ourLink: string;
+
+  constructor() {
+    const n = (process.pid % 200) * 10 + (hosts++ % 10);
+    this.name = `ferry-host-${process.pid}-${n}`;
+    this.ourLink = `fv${process.pid % 100000}h${n % 10}`;
+    this.ourAddress = `10.${200 + (n % 50)}.${Math.floor(n / 50) % 250}.1`;
+    this.address = this.ourAddress.replace(/\.1$/, '.2');
+    // Its init only sleeps: pid 1 of the namespace, whose end ends everything in it.
+    this.init = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--net', 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
+  }
+
+  /** The namespace's pid 1, as we see it. */
+  async initPid(): Promise<number> {
+    let pid = 0;
+    await waitUntil('the host namespace to start', () => {
+      const children = fs.readFileSync(`/proc/${this.init.pid}/task/${this.init.pid}/children`, 'utf8').trim();
+      pid = Number(children.split(' ')[0] || 0);
+      return pid > 0;
+    });
+    return pid;
+  }
+
+  /** Brings the network up: loopback and a veth pair to us. */
+  async connect(): Promise<void> {
+    const pid = String(await this.initPid());
+    execFileSync('ip', ['link', 'add', this.ourLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pid]);
+    execFileSync('ip', ['addr', 'add', `${this.ourAddress}/30`, 'dev', this.ourLink]);
+    execFileSync('ip', ['link', 'set', this.ourLink, 'up']);
+    this.exec(['ip', 'link', 'set', 'lo', 'up']);
+    this.exec(['ip', 'addr', 'add', `${this.address}/30`, 'dev', 'eth0']);
+    this.exec(['ip', 'link', 'set', 'eth0', 'up']);
+  }
+
+  /** Runs a command inside the host (all its namespaces), waiting for it. */
+  exec(argv: string[], options: { env?: Record<string, string> } = {}): string {
+    return execFileSync('nsenter', ['-t', String(this.initPidSync()), '-p', '-m', '-n', '--', ...argv], { encoding: 'utf8', env: { ...process.env, ...options.env } });
+  }
+
+  private initPidSync(): number {
+    const children = fs.readFileSync(`/proc/${this.init.pid}/task/${this.init.pid}/children`, 'utf8').trim();
+    return Number(children.split(' ')[0]);
+  }
+
+  /** Our pid of the process the host knows as INNER (its pid there), or undefined. */
+  outerPid(inner: number): number | undefined {
+    const ns = fs.readlinkSync(`/proc/${this.initPidSync()}/ns/pid`);
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        if (fs.readlinkSync(`/proc/${d}/ns/pid`) !== ns) continue;
+        const nspid = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'))![1]!.split(/\s+/).map(Number);
+        if (nspid[nspid.length - 1] === inner) return Number(d);
+      } catch { /* went away */ }
+    }
+    return undefined;
+  }
+
+  /** Ends every process of the host (its init's end kills them) and the link. */
+  async remove(): Promise<void> {
+    const pids = [this.init.pid!];
+    try { pids.push(this.initPidSync()); } catch { /* not started */ }
+    await killAll(pids.reverse());
+    try { execFileSync('ip', ['link', 'del', this.ourLink], { stdio: 'ignore' }); } catch { /* went with the namespace */ }
+  }
+}

@@ -1,5 +1,5 @@
 import type { ProcAttrs } from '@ferry/proto';
-import { SYS, getRlimit } from '@ferry/sys';
+import { SYS, getRlimit, readRlimits } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { Log } from '../log.js';
 
@@ -16,9 +16,11 @@ export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log
   inj.call('personality', SYS.personality, attrs.personality);
   inj.resetScratch();
   inj.call('prctl(PR_SET_NAME)', SYS.prctl, PR_SET_NAME, inj.putString(attrs.comm.slice(0, 15)), 0, 0, 0);
+  const current = readRlimits(task.pid);
   for (const r of attrs.rlimits) {
     // Raising a hard limit needs CAP_SYS_RESOURCE, which ferry may lack: keep what can be had.
-    const now = getRlimit(task.pid, r.resource);
+    const now = current[r.resource] ?? getRlimit(task.pid, r.resource);
+    if (now.cur === r.cur && now.max === r.max) continue; // as the stub already has it: no call
     const max = r.max > now.max ? now.max : r.max;
     const cur = r.cur > max ? max : r.cur;
     if (max !== r.max || cur !== r.cur) log.info(`rlimit ${RLIMIT_NAMES[r.resource] ?? r.resource} of pid ${task.pid} kept at ${cur}/${max}, below the image's ${r.cur}/${r.max}`);

@@ -19,10 +19,18 @@ function isSpecial(kind: VmaKind): boolean {
 /** Removes everything the stub left in the new task but the scratch page and the kernel's own mappings. */
 function clearStubMappings(task: RestoringTask, maps: MapEntry[]): void {
   const scratch = { start: task.scratch.addr, end: task.scratch.addr + BigInt(task.scratch.size) };
-  for (const m of maps) {
-    if (m.path in SPECIAL || m.path === '[vsyscall]' || overlaps(m, scratch)) continue;
-    task.injector.call('munmap', SYS.munmap, m.start, m.end - m.start);
+  // One munmap per run of removable mappings (the gaps between them included): a call each
+  // cost a fifth of a small task's restore.
+  let run: Range | null = null;
+  const flush = () => {
+    if (run) task.injector.call(`munmap of 0x${run.start.toString(16)}-0x${run.end.toString(16)}`, SYS.munmap, run.start, run.end - run.start);
+    run = null;
+  };
+  for (const m of [...maps].sort((a, b) => (a.start < b.start ? -1 : 1))) {
+    if (m.path in SPECIAL || m.path === '[vsyscall]' || overlaps(m, scratch)) flush();
+    else run = run ? { start: run.start, end: m.end } : { start: m.start, end: m.end };
   }
+  flush();
 }
 
 /** vdso and vvar go where the image had them (code in the process may hold their addresses). */

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 
 /** pwrite until done: a single write may be short. */
 export async function writeAll(file: FileHandle, data: Uint8Array, position: number): Promise<void> {
@@ -18,4 +18,14 @@ export async function readFully(file: FileHandle, target: Buffer, length: number
     done += bytesRead;
   }
   return done;
+}
+
+/** The directory entries of new files are only durable once the directory itself is synced. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

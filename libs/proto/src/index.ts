@@ -9,7 +9,7 @@ export { KIND_NAMES, isKindName, encodePayload, decodePayload, defaultPayload, v
 export { PROTO_DIR } from './schema.js';
 
 export { type RecordEnvelope, encodeRecord, decodeRecord, recordHash, firstPrevHash, objectIdProblem } from './envelope.js';
-export { type Frame, FrameError, frame, readFrames } from './framing.js';
+export { type Frame, FrameError, frame, frameLength, readFrames } from './framing.js';
 export { StreamWriter, checkPayload, INVENTORY_OBJECT_ID, COMMIT_OBJECT_ID } from './stream-writer.js';
 export { StreamVerifier, StreamError } from './stream-verifier.js';
 
@@ -18,6 +18,9 @@ export type { RecordSource, DecodedRecord } from './record-source.js';
 
 export { RECORDS_FILE, PAGES_FILE } from './local-layout.js';
 export { openLocalSink, type LocalInventory } from './local-sink.js';
+export { pagesRecordFor } from './pages-record.js';
+export { FrameBuffer, type SinkState } from './frame-buffer.js';
+export { writeAll, readFully, syncDir } from './file-io.js';
 export { loadLocalImage, checkPageStore, type Image, type LoadOptions } from './local-image.js';
 export type { PageRun } from './page-store-check.js';
 export { ImageError } from './image-error.js';

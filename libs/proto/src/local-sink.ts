@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { encodeRecord, type RecordEnvelope } from './envelope.js';
-import { writeAll } from './file-io.js';
-import { frame } from './framing.js';
+import type { RecordEnvelope } from './envelope.js';
+import { syncDir, writeAll } from './file-io.js';
+import { FrameBuffer, type SinkState } from './frame-buffer.js';
 import type { KindPayloads, PayloadKind } from './kind-payloads.js';
 import type { Commit } from './kinds/commit.js';
 import type { Inventory } from './kinds/inventory.js';
 import { PAGES_FILE, RECORDS_FILE } from './local-layout.js';
-import { PAGE_SIZE } from './limits.js';
+import { pagesRecordFor } from './pages-record.js';
 import type { RecordSink } from './record-sink.js';
-import { checkPayload, StreamWriter } from './stream-writer.js';
+import { StreamWriter } from './stream-writer.js';
 
 /** The inventory a dump starts with; the checkpoint id is made up when not given. */
 export type LocalInventory = Omit<Inventory, 'checkpointId'> & { checkpointId?: string };
@@ -51,14 +51,11 @@ export async function openLocalSink(dir: string, inventory: LocalInventory): Pro
   return new LocalSink(root, writer, log, pages, createdDirs);
 }
 
-type SinkState = 'open' | 'committing' | 'committed' | 'failed' | 'aborted';
-
 class LocalSink implements RecordSink {
   readonly checkpointId: string;
   private state: SinkState = 'open';
   private failure?: Error;
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
+  private readonly buffered = new FrameBuffer();
   // Space is reserved when a write is issued, so writes at known offsets may run side by side.
   private logEnd = 0;
   private pageEnd = 0;
@@ -85,11 +82,7 @@ class LocalSink implements RecordSink {
 
   async putPages(pid: number, vaddr: bigint, data: Buffer): Promise<void> {
     this.checkWritable();
-    if (data.length === 0 || data.length % PAGE_SIZE !== 0) throw new RangeError(`putPages: ${data.length} bytes is not a whole number of ${PAGE_SIZE}-byte pages`);
-    const objectId = `pages:${pid}:${vaddr.toString(16)}`;
-    const pages = { pid, vaddr, npages: data.length / PAGE_SIZE, offset: BigInt(this.pageEnd), crc32: 0 };
-    // Refused before any byte is written, so a bad call leaves no orphan bytes in the store.
-    checkPayload('pages', objectId, pages);
+    const { objectId, pages } = pagesRecordFor(pid, vaddr, data.length, this.pageEnd);
     const offset = this.pageEnd;
     this.pageEnd += data.length;
     // Writes in pieces run side by side on libuv's threads, and the crc is computed meanwhile:
@@ -142,22 +135,18 @@ class LocalSink implements RecordSink {
   }
 
   private buffer(record: RecordEnvelope): void {
-    const f = frame(encodeRecord(record));
-    this.buffered.push(f);
-    this.bufferedBytes += f.length;
+    this.buffered.add(record);
   }
 
   private flushIfFull(): Promise<void> {
-    return this.bufferedBytes >= RECORD_BUFFER_BYTES ? this.flush() : Promise.resolve();
+    return this.buffered.bytes >= RECORD_BUFFER_BYTES ? this.flush() : Promise.resolve();
   }
 
   private flush(): Promise<void> {
-    if (this.bufferedBytes === 0) return Promise.resolve();
-    const data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
+    if (this.buffered.bytes === 0) return Promise.resolve();
+    const data = this.buffered.take();
     const at = this.logEnd;
     this.logEnd += data.length;
-    this.buffered = [];
-    this.bufferedBytes = 0;
     return this.track(writeAll(this.log, data, at));
   }
 
@@ -193,16 +182,6 @@ function pieces(length: number): [number, number][] {
   const out: [number, number][] = [];
   for (let from = 0; from < length; from += WRITE_PIECE_BYTES) out.push([from, Math.min(length, from + WRITE_PIECE_BYTES)]);
   return out;
-}
-
-/** The directory entries of new files are only durable once the directory itself is synced. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** `from` and its descendants down to `to`, deepest first. */

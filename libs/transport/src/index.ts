@@ -1,2 +1,10 @@
-// The record stream between hosts: NATS connections from configuration, record sinks and sources over NATS, the page stream.
-export {};
+// The record stream between hosts: NATS connections from configuration, record sinks over NATS,
+// and the image server's protocol and client calls.
+export { natsConfig, DEFAULT_NATS_URL, type NatsConfig, type NatsFlags } from './nats-config.js';
+export { connectNats, type ConnectOptions } from './connect.js';
+export { openNatsSink, type NatsSinkOptions } from './nats-sink.js';
+export { request, requestJson } from './rpc.js';
+export { respondJson, respondData, respondError } from './replies.js';
+export { fetchCheckpoint, listCheckpoints, showCheckpoint, deleteCheckpoint } from './image-client.js';
+export * from './protocol.js';
+export type { NatsConnection, Msg } from '@nats-io/transport-node';

@@ -7,18 +7,18 @@ import { show } from './show.js';
 import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
 import { repeatable, parseInheritFd, closeHandedOver } from './inherit-fd.js';
+import { fail } from './fail.js';
+import { countArg } from './count-arg.js';
+import { natsOption } from './nats-options.js';
+import { dumpTarget } from './dump-target.js';
+import { restoreSource } from './restore-source.js';
+import { registerImageServer } from './image-server-command.js';
+import { registerCheckpoints } from './checkpoints-command.js';
 
 function pidArg(value: string): number {
   const pid = Number(value);
   if (!/^\d+$/.test(value) || pid <= 0) throw new InvalidArgumentError(`not a pid: ${value}`);
   return pid;
-}
-
-/** Failures reach the user as one line naming the command and what went wrong. */
-function fail(command: string, e: unknown): never {
-  const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`ferry ${command}: ${msg.split('\n')[0]}\n`);
-  process.exit(1);
 }
 
 export function buildProgram(name: string): Command {
@@ -28,28 +28,38 @@ export function buildProgram(name: string): Command {
     .showHelpAfterError(false)
     .exitOverride();
 
-  program
+  natsOption(program
     .command('dump')
-    .description('freeze a process, write its checkpoint to a directory, then kill it (or resume it)')
+    .description('freeze a process, write its checkpoint to a directory or the image server, then kill it (or resume it)')
     .requiredOption('-t, --tree <pid>', 'the process to checkpoint', pidArg)
-    .requiredOption('-D, --images-dir <dir>', 'directory to write the checkpoint into')
+    .option('-D, --images-dir <dir>', 'directory to write the checkpoint into')
+    .option('--image-server', 'send the checkpoint to the image server over NATS instead (prints its id)')
+    .option('--name <workload>', 'with --image-server: the workload the checkpoint belongs to (default host:pid:exe)')
+    .option('--keep-last <n>', 'with --image-server: keep only the last N checkpoints of the workload', countArg))
     .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
     .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
-        const d = await dump({ pid: o.tree, dir: o.imagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose) });
-        reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
+        const target = await dumpTarget(o);
+        try {
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose) });
+          target.done(d);
+          reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
+        } finally {
+          await target.close();
+        }
       } catch (e) {
         fail('dump', e);
       }
     });
 
-  program
+  natsOption(program
     .command('restore')
     .description('bring a checkpointed process back, with its pid; wait for it unless -d')
-    .requiredOption('-D, --images-dir <dir>', 'directory holding the checkpoint')
+    .option('-D, --images-dir <dir>', 'directory holding the checkpoint')
+    .option('--checkpoint <id>', 'fetch the checkpoint from the image server instead'))
     .option('-d, --restore-detached', 'exit once the process runs instead of waiting for it')
     .option('--pidfile <file>', 'write the restored pid to this file')
     .option('--inherit-fd <fd[N]:id>', 'our fd N takes the place of ID (pipe:[INODE], a path, PID:FD) in the restored tree (repeatable)', repeatable)
@@ -66,7 +76,9 @@ export function buildProgram(name: string): Command {
         const foreground = !!o.shellJob && !o.restoreDetached && isatty(0);
         const log = makeLogger(!!o.verbose);
         const stages = await openStages({ stages: o.stages, redis: o.redis }, log);
-        restored = await restore({ dir: o.imagesDir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log }, stages).finally(() => stages.close());
+        const source = await restoreSource(o);
+        restored = await restore({ dir: source.dir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log }, stages).finally(() => stages.close());
+        await source.cleanup();
         closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });
       } catch (e) {
@@ -93,6 +105,8 @@ export function buildProgram(name: string): Command {
       }
     });
 
+  registerImageServer(program);
+  registerCheckpoints(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type RecordSink } from '@ferry/proto';
+import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
 import { processExists, readStat, readSmaps } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
 import { freezeTree, releaseTree, killTree, runningTree, pidsOf, type FrozenTree } from './tree.js';
@@ -22,7 +22,10 @@ export const FERRY_VERSION = '0.1.0';
 
 export interface DumpOptions {
   pid: number;
-  dir: string;
+  /** The local image directory; ignored when openSink is given. */
+  dir?: string;
+  /** Where the records go instead of a local directory (the image server, in distributed mode). */
+  openSink?: (inventory: LocalInventory) => Promise<RecordSink>;
   leaveRunning?: boolean;
   /** The tree is a job of a shell outside it: its terminal is recorded as external (-j). */
   shellJob?: boolean;
@@ -94,7 +97,7 @@ async function writeTree(tree: FrozenTree, state: DumpState): Promise<bigint> {
 }
 
 /**
- * Checkpoints a process and all its descendants into a local image directory. Whatever fails,
+ * Checkpoints a process and all its descendants into a local image directory (or the sink given). Whatever fails,
  * the processes are left running as they were and no partial image remains.
  */
 export async function dump(opts: DumpOptions): Promise<DumpSummary> {
@@ -105,7 +108,11 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const external = externalNames(opts.external ?? [], running);
   collectFds(pid, describeContext(running, external)); // refuse unsupported descriptors of the root before anything is stopped
   // Everything that does not need the processes stopped happens before they are.
-  const sink: RecordSink = await openLocalSink(opts.dir, {
+  const openSink = opts.openSink ?? ((inventory: LocalInventory) => {
+    if (opts.dir === undefined) throw new Error('no image directory given');
+    return openLocalSink(opts.dir, inventory);
+  });
+  const sink: RecordSink = await openSink({
     formatVersion: 1,
     host: os.hostname(),
     kernel: os.release(),

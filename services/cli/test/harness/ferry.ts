@@ -11,6 +11,8 @@ export interface FerryOptions {
   /** Descriptors the caller hands over: fd number in ferry -> our fd. */
   fds?: Record<number, number>;
   env?: Record<string, string>;
+  /** Told ferry's pid as soon as it runs, for tests that kill it midway. */
+  onSpawn?: (pid: number) => void;
 }
 
 export function ferry(args: string[], options: FerryOptions = {}): Promise<FerryResult> {
@@ -20,6 +22,7 @@ export function ferry(args: string[], options: FerryOptions = {}): Promise<Ferry
     stdio[Number(target)] = fd;
   }
   const child = spawn(process.execPath, [bin, ...args], { stdio, env: { ...process.env, ...options.env } });
+  options.onSpawn?.(child.pid!);
   let stdout = '', stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));

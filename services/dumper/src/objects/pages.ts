@@ -82,6 +82,9 @@ export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: Re
     await mem.readAsync(run.start, length, buf);
     await pending;
     pending = sink.putPages(pid, run.start, buf.subarray(0, length));
+    // Awaited after the next read: a failure meanwhile (a remote sink losing its server) must not
+    // count as an unhandled rejection and kill the dumper before it releases the tree.
+    pending.catch(() => {});
     total += BigInt(length);
   }
   await pending;

@@ -1,0 +1,60 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { PAGES_FILE, RECORDS_FILE, writeAll } from '@ferry/proto';
+import { checkCheckpointId, CHUNK_BYTES, subjects, type CheckpointSummary, type Part, type ReadRequest } from './protocol.js';
+import { request, requestJson } from './rpc.js';
+
+/** Chunks asked for at once while fetching. */
+const READ_WINDOW = 8;
+
+export function listCheckpoints(nc: NatsConnection): Promise<CheckpointSummary[]> {
+  return requestJson<CheckpointSummary[]>(nc, subjects.list, {});
+}
+
+export function showCheckpoint(nc: NatsConnection, checkpointId: string): Promise<CheckpointSummary> {
+  checkCheckpointId(checkpointId);
+  return requestJson<CheckpointSummary>(nc, subjects.show, { checkpointId });
+}
+
+export async function deleteCheckpoint(nc: NatsConnection, checkpointId: string): Promise<void> {
+  checkCheckpointId(checkpointId);
+  await requestJson(nc, subjects.delete, { checkpointId });
+}
+
+/**
+ * Copies a committed checkpoint from the image server into INTO_DIR (created, must not hold an
+ * image) as a local image directory. Nothing is trusted here: the restorer loads it with
+ * loadLocalImage, which verifies the chain, the commit and every page's crc before it acts, so
+ * the existing local restore path restores remote checkpoints unchanged.
+ */
+export async function fetchCheckpoint(nc: NatsConnection, checkpointId: string, intoDir: string): Promise<CheckpointSummary> {
+  const summary = await showCheckpoint(nc, checkpointId);
+  if (!summary.committed) throw new Error(`checkpoint ${checkpointId} is not committed (its dump has not finished): it cannot be restored`);
+  await fs.mkdir(intoDir, { recursive: true });
+  await fetchPart(nc, checkpointId, 'records', summary.recordBytes, path.join(intoDir, RECORDS_FILE));
+  await fetchPart(nc, checkpointId, 'pages', summary.pageBytes, path.join(intoDir, PAGES_FILE));
+  return summary;
+}
+
+async function fetchPart(nc: NatsConnection, checkpointId: string, part: Part, length: number, file: string): Promise<void> {
+  const out = await fs.open(file, 'wx');
+  try {
+    const offsets: number[] = [];
+    for (let at = 0; at < length; at += CHUNK_BYTES) offsets.push(at);
+    // Each reply is written as soon as it arrives; at most READ_WINDOW requests are out at once.
+    let next = 0;
+    const worker = async () => {
+      while (next < offsets.length) {
+        const offset = offsets[next++]!;
+        const ask: ReadRequest = { checkpointId, part, offset, length: Math.min(CHUNK_BYTES, length - offset) };
+        const reply = await request(nc, subjects.read, JSON.stringify(ask));
+        if (reply.data.length !== ask.length) throw new Error(`the image server sent ${reply.data.length} bytes of ${part} at ${offset}, not ${ask.length}`);
+        await writeAll(out, reply.data, offset);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_WINDOW, offsets.length) }, worker));
+  } finally {
+    await out.close();
+  }
+}

@@ -1,0 +1,37 @@
+import fs from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fetchCheckpoint } from '@ferry/transport';
+import { withNats } from './nats-options.js';
+
+/** The image directory `ferry restore` reads, and what to remove once the restore is done with it. */
+export interface RestoreSource {
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * -D DIR as it is, or --checkpoint ID fetched from the image server into a private directory
+ * first: the restore then runs the local path, which verifies the whole image before acting.
+ */
+export async function restoreSource(o: { imagesDir?: string; checkpoint?: string; nats?: string }): Promise<RestoreSource> {
+  if (o.imagesDir !== undefined && o.checkpoint !== undefined) throw new Error('-D and --checkpoint exclude each other: give one');
+  if (o.imagesDir !== undefined) return { dir: o.imagesDir, cleanup: async () => {} };
+  if (o.checkpoint === undefined) throw new Error('from where? give -D DIR (a local image directory) or --checkpoint ID (from the image server)');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-restore-'));
+  const removeNow = () => rmSync(dir, { recursive: true, force: true });
+  // A failed restore exits from its error handler: the fetched copy goes with the process.
+  process.once('exit', removeNow);
+  const cleanup = async () => {
+    process.removeListener('exit', removeNow);
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await withNats(o, (nc) => fetchCheckpoint(nc, o.checkpoint!, path.join(dir, 'image')));
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return { dir: path.join(dir, 'image'), cleanup };
+}

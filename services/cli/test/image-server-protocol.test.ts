@@ -1,0 +1,64 @@
+// The image server's protocol below the CLI: a record larger than a NATS message crosses in
+// pieces and comes back byte for byte; the server refuses a lost chunk or a forged record and
+// drops the stream. In-process server, real nats-server with credentials.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { loadLocalImage, frame, type LocalInventory } from '@ferry/proto';
+import { connectNats, fetchCheckpoint, natsConfig, openNatsSink, request, requestJson, subjects, OFFSET_HEADER, PART_HEADER, type NatsConnection } from '@ferry/transport';
+import { CheckpointStore, startImageServer, type ImageServer } from '@ferry/image-server';
+import { NatsServer } from './harness/nats.js';
+import { Scratch } from './harness/scratch.js';
+import { waitUntil } from './harness/processes.js';
+
+let nats: NatsServer;
+let nc: NatsConnection;
+let server: ImageServer;
+const scratch = new Scratch();
+const serverLog: string[] = [];
+
+before(async () => {
+  nats = await NatsServer.start();
+  const env = nats.env();
+  nc = await connectNats(natsConfig({ url: env.FERRY_NATS_URL, user: env.FERRY_NATS_USER, password: env.FERRY_NATS_PASSWORD }));
+  const store = new CheckpointStore(scratch.path('store'));
+  await store.open();
+  server = startImageServer({ nc, store, idleMs: 5000, keepLast: 0, log: (l) => serverLog.push(l) });
+});
+after(async () => {
+  await server.close();
+  await nc.close();
+  await nats.close();
+  scratch.remove();
+});
+
+const inventory: LocalInventory = { formatVersion: 1, host: 'test-host', kernel: '6.18', rootPid: 4242, createdMs: BigInt(Date.now()), ferryVersion: '0.1.0', pageSize: 4096, arch: 'x86_64' };
+
+test('a 3 MiB record and pages go through in pieces and come back as a local image', async () => {
+  const queued = randomBytes(3 << 20);
+  const pages = randomBytes(3 * 4096);
+  const sink = await openNatsSink(nc, inventory, { workload: 'protocol' });
+  await sink.put('pipe', 'file:4242:3', { id: 'file:4242:3', pipeId: 77n, flags: 0, fifoPath: '', bufferSize: 4 << 20, queued });
+  await sink.putPages(4242, 0x7f0000000000n, pages);
+  await sink.commit();
+
+  const dir = scratch.path('fetched');
+  await fetchCheckpoint(nc, sink.checkpointId, dir);
+  const image = await loadLocalImage(dir);
+  assert.deepEqual(image.byKind('pipe')[0]!.queued, queued);
+  assert.deepEqual(await image.readPages(image.byKind('pages')[0]!), pages);
+});
+
+test('a lost chunk and a forged record are refused, and the stream is dropped', async () => {
+  for (const [part, offset, data, problem] of [
+    ['pages', '4096', Buffer.alloc(4096), /pages chunk at byte 4096, expected byte 0: a chunk was lost/],
+    ['records', '0', frame(Buffer.from('not a record')), /record 0 at .*cannot decode the envelope|record 0.*/],
+  ] as const) {
+    const sink = await openNatsSink(nc, inventory);
+    await assert.rejects(request(nc, subjects.put(sink.checkpointId), data, { [PART_HEADER]: part, [OFFSET_HEADER]: offset }), problem);
+    await assert.rejects(requestJson(nc, subjects.show, { checkpointId: sink.checkpointId }), /no committed checkpoint/);
+    await assert.rejects(sink.commit());
+    await waitUntil('nothing of it left in the store', () => !fs.existsSync(scratch.path('store', sink.checkpointId)));
+  }
+});

@@ -1,0 +1,153 @@
+import { checkCheckpointId, OFFSET_HEADER, PART_HEADER, respondData, respondError, respondJson, subjects, SUBJECT_PREFIX, type CheckpointSummary, type Msg, type NatsConnection, type OpenRequest, type ReadRequest } from '@ferry/transport';
+import { summaryOf } from './checkpoint-index.js';
+import { IncomingCheckpoint } from './incoming.js';
+import { keepLast } from './retention.js';
+import type { CheckpointStore } from './store.js';
+
+export interface ImageServerOptions {
+  nc: NatsConnection;
+  store: CheckpointStore;
+  /** A stream with no traffic for this long is taken for a dead dumper and dropped. */
+  idleMs: number;
+  /** Committed checkpoints kept per workload, unless the dump asks otherwise; 0 keeps all. */
+  keepLast: number;
+  log: (line: string) => void;
+}
+
+interface Session {
+  incoming: IncomingCheckpoint;
+  /** A stream's requests are handled one after the other, in the order NATS delivered them. */
+  queue: Promise<void>;
+  timer?: NodeJS.Timeout;
+}
+
+export interface ImageServer {
+  close(): Promise<void>;
+}
+
+/** Serves the image server's protocol (see @ferry/transport protocol.ts) on NC from STORE. */
+export function startImageServer(o: ImageServerOptions): ImageServer {
+  const sessions = new Map<string, Session>();
+
+  const drop = (id: string, why: string) => {
+    const s = sessions.get(id);
+    if (!s) return;
+    sessions.delete(id);
+    clearTimeout(s.timer);
+    o.log(`dropped checkpoint ${id}: ${why}`);
+    s.queue = s.queue.then(() => s.incoming.abort()).catch((e: Error) => o.log(`removing checkpoint ${id}: ${e.message}`));
+  };
+  const touch = (s: Session) => {
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => drop(s.incoming.checkpointId, `no traffic for ${o.idleMs / 1000} s, its dumper is gone`), o.idleMs);
+  };
+  /** Runs WORK in the stream's turn; a failure drops the stream, whose dumper then aborts. */
+  const inTurn = (msg: Msg, work: (s: Session) => Promise<void>) => {
+    const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+    const s = sessions.get(id);
+    if (!s) return respondError(msg, `no checkpoint ${id} is being received (never opened, or dropped after ${o.idleMs / 1000} s without traffic)`);
+    touch(s);
+    s.queue = s.queue.then(() => work(s)).catch((e: Error) => {
+      respondError(msg, `checkpoint ${id}: ${e.message}`);
+      drop(id, e.message);
+    });
+  };
+  const answer = (msg: Msg, work: () => Promise<void>) => {
+    work().catch((e: Error) => respondError(msg, e.message));
+  };
+
+  const handlers: Record<string, (msg: Msg) => void> = {
+    [subjects.open]: (msg) => answer(msg, async () => {
+      const req = msg.json<OpenRequest>();
+      checkCheckpointId(req.checkpointId);
+      if (sessions.has(req.checkpointId)) throw new Error(`checkpoint ${req.checkpointId} is already being received`);
+      const s: Session = { incoming: await IncomingCheckpoint.start(o.store, req), queue: Promise.resolve() };
+      sessions.set(req.checkpointId, s);
+      touch(s);
+      respondJson(msg, { ok: true });
+    }),
+    [subjects.put('*')]: (msg) => inTurn(msg, async (s) => {
+      const part = msg.headers?.get(PART_HEADER);
+      const offset = Number(msg.headers?.get(OFFSET_HEADER));
+      if ((part !== 'records' && part !== 'pages') || !Number.isSafeInteger(offset)) throw new Error('a chunk without a valid part and offset');
+      // A copy: the client's read buffer is reused once this callback returns.
+      await s.incoming.put(part, offset, Buffer.from(msg.data));
+      // The next chunk is written while this one syncs; the ack waits for the sync.
+      s.incoming.durable(part).then(
+        () => respondJson(msg, { ok: true }),
+        (e: Error) => {
+          respondError(msg, `checkpoint ${s.incoming.checkpointId}: ${e.message}`);
+          drop(s.incoming.checkpointId, e.message);
+        },
+      );
+    }),
+    [subjects.commit('*')]: (msg) => inTurn(msg, async (s) => {
+      const index = await s.incoming.commit();
+      sessions.delete(index.checkpointId);
+      clearTimeout(s.timer);
+      o.log(`stored checkpoint ${index.checkpointId} of ${index.workload}: ${index.records} records, ${index.pageBytes} bytes of pages`);
+      // Answered first: the checkpoint is stored whatever pruning does.
+      respondJson(msg, summaryOf(index));
+      const n = s.incoming.request.keepLast ?? o.keepLast;
+      if (n > 0) {
+        await keepLast(o.store, index.workload, n).then(
+          (removed) => removed.forEach((id) => o.log(`removed checkpoint ${id}: more than ${n} of ${index.workload}`)),
+          (e: Error) => o.log(`keeping the last ${n} of ${index.workload}: ${e.message}`),
+        );
+      }
+    }),
+    [subjects.abort('*')]: (msg) => inTurn(msg, async (s) => {
+      drop(s.incoming.checkpointId, 'its dumper gave up');
+      respondJson(msg, { ok: true });
+    }),
+    [subjects.list]: (msg) => answer(msg, async () => {
+      const stored = (await o.store.committed()).map(summaryOf);
+      const coming = [...sessions.values()].map((s) => summaryOf(s.incoming.progress()));
+      const all: CheckpointSummary[] = [...stored, ...coming].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      respondJson(msg, all);
+    }),
+    [subjects.show]: (msg) => answer(msg, async () => {
+      const { checkpointId } = msg.json<{ checkpointId: string }>();
+      respondJson(msg, summaryOf(sessions.get(checkpointId)?.incoming.progress() ?? (await committedIndex(o.store, checkpointId))));
+    }),
+    [subjects.delete]: (msg) => answer(msg, async () => {
+      const { checkpointId } = msg.json<{ checkpointId: string }>();
+      if (sessions.has(checkpointId)) drop(checkpointId, 'deleted on request');
+      else {
+        await committedIndex(o.store, checkpointId);
+        await o.store.remove(checkpointId);
+        o.log(`deleted checkpoint ${checkpointId}`);
+      }
+      respondJson(msg, { ok: true });
+    }),
+    [subjects.read]: (msg) => answer(msg, async () => {
+      const r = msg.json<ReadRequest>();
+      const index = await committedIndex(o.store, r.checkpointId);
+      const size = r.part === 'records' ? index.recordBytes : index.pageBytes;
+      if (!Number.isSafeInteger(r.offset) || !Number.isSafeInteger(r.length) || r.offset < 0 || r.length < 0 || r.offset + r.length > size) {
+        throw new Error(`bytes ${r.offset}+${r.length} are outside the ${size} bytes of ${r.part}`);
+      }
+      respondData(msg, await o.store.read(r.checkpointId, r.part, r.offset, r.length));
+    }),
+  };
+
+  const subs = Object.entries(handlers).map(([subject, handle]) =>
+    o.nc.subscribe(subject, { callback: (err, msg) => (err ? o.log(`subscription ${subject}: ${err.message}`) : handle(msg)) }),
+  );
+  o.log(`serving checkpoints from ${o.store.root} on ${SUBJECT_PREFIX}.*`);
+
+  return {
+    async close() {
+      for (const sub of subs) sub.unsubscribe();
+      for (const s of sessions.values()) clearTimeout(s.timer);
+      await Promise.allSettled([...sessions.values()].map((s) => s.queue));
+    },
+  };
+}
+
+async function committedIndex(store: CheckpointStore, checkpointId: string) {
+  checkCheckpointId(checkpointId);
+  const index = await store.readIndex(checkpointId);
+  if (!index) throw new Error(`no committed checkpoint ${checkpointId}`);
+  return index;
+}

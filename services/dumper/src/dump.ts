@@ -27,6 +27,11 @@ export interface DumpOptions {
   /** Where the records go instead of a local directory (the image server, in distributed mode). */
   openSink?: (inventory: LocalInventory) => Promise<RecordSink>;
   leaveRunning?: boolean;
+  /**
+   * Holds the committed tree frozen until this resolves: 'kill' once the copy runs elsewhere,
+   * 'resume' if it does not; a rejection resumes it too, and the dump then fails saying so.
+   */
+  holdUntil?: (checkpointId: string) => Promise<'kill' | 'resume'>;
   /** The tree is a job of a shell outside it: its terminal is recorded as external (-j). */
   shellJob?: boolean;
   /** Objects (pipe:[INODE], a path, PID:FD) the restore will be handed with --inherit-fd. */
@@ -41,6 +46,8 @@ export interface DumpSummary {
   frozenMs: number;
   pageBytes: bigint;
   records: bigint;
+  /** What became of the tree after the commit. */
+  fate: 'kill' | 'resume';
 }
 
 /** What the whole dump shares across tasks. */
@@ -133,6 +140,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     throw e;
   }
   let ttys: DumpedTtys | null = null;
+  let summary!: DumpSummary;
+  let notTakenOver: unknown = null;
   try {
     const files = describeContext(pidsOf(tree), external);
     const pageBytes = await writeTree(tree, { sink, log, files, shmDumped: new Set() });
@@ -141,7 +150,12 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     // For tests of the failure path: everything has been read and taken, nothing committed.
     if (process.env.FERRY_FAIL_DUMP === 'commit') throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();
-    if (opts.leaveRunning) {
+    // Live migration: the tree stays frozen until the target says whether it took over.
+    const fate = opts.holdUntil ? await opts.holdUntil(sink.checkpointId).catch((e: unknown) => {
+      notTakenOver = e;
+      return 'resume' as const;
+    }) : opts.leaveRunning ? 'resume' : 'kill';
+    if (fate === 'resume') {
       ttys.putBack();
       releaseTree(tree);
     } else {
@@ -150,7 +164,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     ttys.close();
     const frozenMs = performance.now() - started;
     log.info(`dumped ${tree.tasks.length} processes from pid ${pid} in ${frozenMs.toFixed(1)} ms (${pageBytes} bytes of pages)`);
-    return { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, records: commit.recordCount + 1n };
+    summary = { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, records: commit.recordCount + 1n, fate };
   } catch (e) {
     // The terminals get their queued bytes back before their programs run on.
     try {
@@ -162,4 +176,9 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     await sink.abort().catch(() => {});
     throw e;
   }
+  if (notTakenOver !== null) {
+    const why = notTakenOver instanceof Error ? notTakenOver.message : String(notTakenOver);
+    throw new Error(`checkpoint ${summary.checkpointId} was not taken over (${why}): pid ${pid} runs on here`);
+  }
+  return summary;
 }

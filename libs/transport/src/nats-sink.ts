@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FrameBuffer, pagesRecordFor, StreamWriter, type SinkState, type Commit, type KindPayloads, type LocalInventory, type PayloadKind, type RecordSink } from '@ferry/proto';
-import { CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type OpenRequest, type Part } from './protocol.js';
+import { PageStreamWriter } from './page-stream.js';
+import { CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type OpenReply, type OpenRequest, type Part } from './protocol.js';
 import { request, requestJson } from './rpc.js';
 
 /**
@@ -25,19 +26,25 @@ export interface NatsSinkOptions {
 
 /**
  * Starts a checkpoint on the image server. The stream is the one a local sink writes (the same
- * StreamWriter numbers and chains it): the records as a byte stream of frames, the pages as a
- * byte stream whose offsets the pages records give, each cut into chunks the server acks once
- * they are fsynced.
- *
- * Pages go as NATS chunks too, for now. DESIGN.md wants bulk pages on a TCP page stream
- * negotiated through NATS (NATS moves ~0.4 GB/s here, TCP 1-2 GB/s); the `pages` part of the
- * protocol is the place it will replace: the records and their chain stay as they are.
+ * StreamWriter numbers and chains it): the records as a byte stream of frames, cut into NATS
+ * chunks the server acks once they are fsynced, and the pages as a byte stream whose offsets the
+ * pages records give, on the TCP page stream the server offers (page-stream.ts), or as NATS
+ * chunks like the records when it offers none.
  */
 export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory, options: NatsSinkOptions = {}): Promise<RecordSink> {
   const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID() });
   const open: OpenRequest = { checkpointId: writer.checkpointId, workload: options.workload, keepLast: options.keepLast };
-  await requestJson(nc, subjects.open, open);
-  return new NatsRecordSink(nc, writer);
+  const reply = await requestJson<OpenReply>(nc, subjects.open, open);
+  let pageStream: PageStreamWriter | undefined;
+  if (reply.pageStream) {
+    try {
+      pageStream = await PageStreamWriter.connect(reply.pageStream, { checkpointId: writer.checkpointId, token: reply.pageStream.token });
+    } catch (e) {
+      await request(nc, subjects.abort(writer.checkpointId), '').catch(() => {});
+      throw e;
+    }
+  }
+  return new NatsRecordSink(nc, writer, pageStream);
 }
 
 class NatsRecordSink implements RecordSink {
@@ -54,7 +61,7 @@ class NatsRecordSink implements RecordSink {
   private readonly failed: Promise<void>;
   private signalFailure!: () => void;
 
-  constructor(private readonly nc: NatsConnection, private readonly writer: StreamWriter) {
+  constructor(private readonly nc: NatsConnection, private readonly writer: StreamWriter, private readonly pageStream?: PageStreamWriter) {
     this.checkpointId = writer.checkpointId;
     this.failed = new Promise((resolve) => (this.signalFailure = resolve));
     this.buffered.add(writer.inventoryRecord);
@@ -71,8 +78,9 @@ class NatsRecordSink implements RecordSink {
     this.checkWritable();
     const { objectId, pages } = pagesRecordFor(pid, vaddr, data.length, this.ends.pages);
     pages.crc32 = zlib.crc32(data);
+    if (this.pageStream) await this.writePages(data);
     // A copy: the caller reuses `data` once we return, and the client sends it later than that.
-    await this.send('pages', Buffer.from(data));
+    else await this.send('pages', Buffer.from(data));
     this.buffered.add(this.writer.add('pages', objectId, pages));
     if (this.buffered.bytes >= CHUNK_BYTES) await this.flush();
   }
@@ -85,11 +93,14 @@ class NatsRecordSink implements RecordSink {
       this.buffered.add(record);
       await this.flush();
       await this.settle();
+      await this.pageStream?.allAcked().catch((e: Error) => this.fail(e));
+      if (this.failure) throw this.failure;
       // The server checks the whole stream and fsyncs before it answers: after this the
       // checkpoint is stored, and only then may the dumper let the tree go.
       await request(this.nc, subjects.commit(this.checkpointId), '');
       this.state = 'committed';
       clearInterval(this.watchdog);
+      this.pageStream?.close();
       return commit;
     } catch (e) {
       this.fail(e as Error);
@@ -103,6 +114,7 @@ class NatsRecordSink implements RecordSink {
     if (this.state === 'aborted') return;
     this.state = 'aborted';
     clearInterval(this.watchdog);
+    this.pageStream?.close();
     // Chunks still in flight are not waited for: nothing of them remains here, and the server
     // refuses whatever arrives for a stream it dropped.
     // The server also drops a stream that goes quiet: if it cannot be told now, it cleans up anyway.
@@ -144,6 +156,17 @@ class NatsRecordSink implements RecordSink {
   private async settle(): Promise<void> {
     while (this.inflight.size > 0 && !this.failure) await Promise.race([...this.inflight, this.failed]);
     if (this.failure) throw this.failure;
+  }
+
+  private async writePages(data: Buffer): Promise<void> {
+    const offset = this.ends.pages;
+    this.ends.pages += data.length;
+    try {
+      await this.pageStream!.write(offset, data);
+    } catch (e) {
+      this.fail(e as Error);
+      throw e;
+    }
   }
 
   private fail(e: Error): void {

@@ -1,3 +1,5 @@
+import type { PageStreamOffer } from './page-stream.js';
+
 // The image server's NATS protocol, shared by the server and its clients.
 //
 // Everything is request/reply on core NATS, not JetStream: the image server is the durable store,
@@ -47,6 +49,12 @@ export interface OpenRequest {
   workload?: string;
   /** Keep only this many committed checkpoints of the workload (overrides the server's default). */
   keepLast?: number;
+}
+
+export interface OpenReply {
+  ok: true;
+  /** Where to send the pages (see page-stream.ts); absent: as NATS chunks, part `pages`. */
+  pageStream?: PageStreamOffer;
 }
 
 export interface ReadRequest {

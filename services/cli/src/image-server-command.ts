@@ -12,7 +12,8 @@ export function registerImageServer(program: Command): void {
     .description('store checkpoints sent over NATS and serve them to restorers')
     .requiredOption('--store <dir>', 'directory the checkpoints are kept in, one directory each')
     .option('--idle-timeout <seconds>', 'drop a checkpoint whose dumper sent nothing for this long', countArg, 30)
-    .option('--keep-last <n>', 'keep only the last N committed checkpoints of each workload (0: all)', countArg, 0);
+    .option('--keep-last <n>', 'keep only the last N committed checkpoints of each workload (0: all)', countArg, 0)
+    .option('--page-stream <host:port>', 'where dumpers send pages over TCP (port 0: any free one); "off": pages over NATS', '127.0.0.1:0');
   natsOption(cmd).action(async (o) => {
     const log = (line: string) => process.stderr.write(`ferry image-server: ${line}\n`);
     try {
@@ -21,7 +22,7 @@ export function registerImageServer(program: Command): void {
       for (const id of await store.open()) log(`removed uncommitted checkpoint ${id}`);
       // This one reconnects: NATS restarting must not take the store down with it.
       const nc = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry image-server', reconnect: true });
-      const server = startImageServer({ nc, store, idleMs: o.idleTimeout * 1000, keepLast: o.keepLast, log });
+      const server = await startImageServer({ nc, store, idleMs: o.idleTimeout * 1000, keepLast: o.keepLast, log, pageStream: hostPort(o.pageStream) });
       const stop = async () => {
         await server.close();
         await nc.drain().catch(() => {});
@@ -34,4 +35,11 @@ export function registerImageServer(program: Command): void {
       fail('image-server', e);
     }
   });
+}
+
+function hostPort(value: string): { host: string; port: number } | undefined {
+  if (value === 'off') return undefined;
+  const m = /^(.+):(\d+)$/.exec(value);
+  if (!m) throw new Error(`--page-stream ${value}: expected host:port or off`);
+  return { host: m[1]!, port: Number(m[2]) };
 }

@@ -24,7 +24,8 @@ before(async () => {
   nc = await connectNats(natsConfig({ url: env.FERRY_NATS_URL, user: env.FERRY_NATS_USER, password: env.FERRY_NATS_PASSWORD }));
   const store = new CheckpointStore(scratch.path('store'));
   await store.open();
-  server = startImageServer({ nc, store, idleMs: 5000, keepLast: 0, log: (l) => serverLog.push(l) });
+  // Pages over NATS here: the CLI tests run the page stream.
+  server = await startImageServer({ nc, store, idleMs: 5000, keepLast: 0, log: (l) => serverLog.push(l) });
 });
 after(async () => {
   await server.close();

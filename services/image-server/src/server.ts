@@ -1,4 +1,6 @@
-import { checkCheckpointId, OFFSET_HEADER, PART_HEADER, respondData, respondError, respondJson, subjects, SUBJECT_PREFIX, type CheckpointSummary, type Msg, type NatsConnection, type OpenRequest, type ReadRequest } from '@ferry/transport';
+import { randomBytes } from 'node:crypto';
+import { checkCheckpointId, OFFSET_HEADER, PART_HEADER, respondData, respondError, respondJson, subjects, SUBJECT_PREFIX, type CheckpointSummary, type Msg, type NatsConnection, type OpenReply, type OpenRequest, type PageStreamHello, type ReadRequest } from '@ferry/transport';
+import { listenForPages, type PageListener, type PageTarget } from './page-listener.js';
 import { summaryOf } from './checkpoint-index.js';
 import { IncomingCheckpoint } from './incoming.js';
 import { keepLast } from './retention.js';
@@ -12,10 +14,14 @@ export interface ImageServerOptions {
   /** Committed checkpoints kept per workload, unless the dump asks otherwise; 0 keeps all. */
   keepLast: number;
   log: (line: string) => void;
+  /** Where to listen for page streams (port 0: any); without it pages come over NATS. */
+  pageStream?: { host: string; port: number };
 }
 
 interface Session {
   incoming: IncomingCheckpoint;
+  /** Proves a page stream connection belongs to this stream's dumper. */
+  token: string;
   /** A stream's requests are handled one after the other, in the order NATS delivered them. */
   queue: Promise<void>;
   timer?: NodeJS.Timeout;
@@ -26,7 +32,7 @@ export interface ImageServer {
 }
 
 /** Serves the image server's protocol (see @ferry/transport protocol.ts) on NC from STORE. */
-export function startImageServer(o: ImageServerOptions): ImageServer {
+export async function startImageServer(o: ImageServerOptions): Promise<ImageServer> {
   const sessions = new Map<string, Session>();
 
   const drop = (id: string, why: string) => {
@@ -52,6 +58,20 @@ export function startImageServer(o: ImageServerOptions): ImageServer {
       drop(id, e.message);
     });
   };
+  const pageTarget = (hello: PageStreamHello): PageTarget | undefined => {
+    const s = sessions.get(hello.checkpointId);
+    if (!s || s.token !== hello.token) return undefined;
+    return {
+      write(offset, data) {
+        touch(s);
+        const written = s.queue.then(() => s.incoming.put('pages', offset, data));
+        s.queue = written.catch((e: Error) => drop(s.incoming.checkpointId, e.message));
+        return { written, durable: written.then(() => s.incoming.durable('pages')) };
+      },
+      broken: (why) => drop(s.incoming.checkpointId, why),
+    };
+  };
+  const pages: PageListener | undefined = o.pageStream && (await listenForPages(o.pageStream.host, o.pageStream.port, pageTarget));
   const answer = (msg: Msg, work: () => Promise<void>) => {
     work().catch((e: Error) => respondError(msg, e.message));
   };
@@ -61,10 +81,11 @@ export function startImageServer(o: ImageServerOptions): ImageServer {
       const req = msg.json<OpenRequest>();
       checkCheckpointId(req.checkpointId);
       if (sessions.has(req.checkpointId)) throw new Error(`checkpoint ${req.checkpointId} is already being received`);
-      const s: Session = { incoming: await IncomingCheckpoint.start(o.store, req), queue: Promise.resolve() };
+      const s: Session = { incoming: await IncomingCheckpoint.start(o.store, req), token: randomBytes(16).toString('hex'), queue: Promise.resolve() };
       sessions.set(req.checkpointId, s);
       touch(s);
-      respondJson(msg, { ok: true });
+      const reply: OpenReply = { ok: true, pageStream: pages && { host: pages.host, port: pages.port, token: s.token } };
+      respondJson(msg, reply);
     }),
     [subjects.put('*')]: (msg) => inTurn(msg, async (s) => {
       const part = msg.headers?.get(PART_HEADER);
@@ -134,11 +155,12 @@ export function startImageServer(o: ImageServerOptions): ImageServer {
   const subs = Object.entries(handlers).map(([subject, handle]) =>
     o.nc.subscribe(subject, { callback: (err, msg) => (err ? o.log(`subscription ${subject}: ${err.message}`) : handle(msg)) }),
   );
-  o.log(`serving checkpoints from ${o.store.root} on ${SUBJECT_PREFIX}.*`);
+  o.log(`serving checkpoints from ${o.store.root} on ${SUBJECT_PREFIX}.*${pages ? `, page streams on ${pages.host}:${pages.port}` : ''}`);
 
   return {
     async close() {
       for (const sub of subs) sub.unsubscribe();
+      pages?.close();
       for (const s of sessions.values()) clearTimeout(s.timer);
       await Promise.allSettled([...sessions.values()].map((s) => s.queue));
     },

@@ -14,12 +14,10 @@ import { dumpTarget } from './dump-target.js';
 import { restoreSource } from './restore-source.js';
 import { registerImageServer } from './image-server-command.js';
 import { registerCheckpoints } from './checkpoints-command.js';
+import { registerAgent } from './agent-command.js';
+import { registerMigrate } from './migrate-command.js';
+import { pidArg } from './pid-arg.js';
 
-function pidArg(value: string): number {
-  const pid = Number(value);
-  if (!/^\d+$/.test(value) || pid <= 0) throw new InvalidArgumentError(`not a pid: ${value}`);
-  return pid;
-}
 
 export function buildProgram(name: string): Command {
   const program = new Command(name)
@@ -107,6 +105,8 @@ export function buildProgram(name: string): Command {
 
   registerImageServer(program);
   registerCheckpoints(program);
+  registerAgent(program);
+  registerMigrate(program);
   return program;
 }
 

@@ -15,14 +15,16 @@ export class NamespaceHost {
   readonly address: string;
   private readonly ourLink: string;
 
-  constructor() {
+  /** OWN_NETWORK false: the host shares our network (loopback servers reach it) but not pids or mounts. */
+  constructor(private readonly ownNetwork = true) {
     const n = (process.pid % 200) * 10 + (hosts++ % 10);
     this.name = `ferry-host-${process.pid}-${n}`;
     this.ourLink = `fv${process.pid % 100000}h${n % 10}`;
     this.ourAddress = `10.${200 + (n % 50)}.${Math.floor(n / 50) % 250}.1`;
     this.address = this.ourAddress.replace(/\.1$/, '.2');
     // Its init only sleeps: pid 1 of the namespace, whose end ends everything in it.
-    this.init = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--net', 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
+    const net = ownNetwork ? ['--net'] : [];
+    this.init = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...net, 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
   }
 
   /** The namespace's pid 1, as we see it. */
@@ -49,7 +51,16 @@ export class NamespaceHost {
 
   /** Runs a command inside the host (all its namespaces), waiting for it. */
   exec(argv: string[], options: { env?: Record<string, string> } = {}): string {
-    return execFileSync('nsenter', ['-t', String(this.initPidSync()), '-p', '-m', '-n', '--', ...argv], { encoding: 'utf8', env: { ...process.env, ...options.env } });
+    return execFileSync('nsenter', this.enter(argv), { encoding: 'utf8', env: { ...process.env, ...options.env } });
+  }
+
+  /** Starts a long-running command inside the host (an agent); it ends with the host. */
+  start(argv: string[], env: Record<string, string> = {}): ChildProcess {
+    return spawn('nsenter', this.enter(argv), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  }
+
+  private enter(argv: string[]): string[] {
+    return ['-t', String(this.initPidSync()), '-p', '-m', ...(this.ownNetwork ? ['-n'] : []), '--', ...argv];
   }
 
   private initPidSync(): number {

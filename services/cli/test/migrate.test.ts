@@ -1,0 +1,64 @@
+// ferry migrate: a tree moves to another host's agent (pid and mount namespaces of its own) through
+// the image server; afterwards exactly one copy runs, there if it took over, here if not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { repoRoot, workload } from './harness/build.js';
+import { Scratch } from './harness/scratch.js';
+import { launch, treeOf, waitForLine, waitGone, waitUntil, killAll } from './harness/processes.js';
+import { ferry, ferryOk } from './harness/ferry.js';
+import { treeCheck } from './harness/tree-workload.js';
+import { NamespaceHost } from './harness/ns-host.js';
+import { NatsServer } from './harness/nats.js';
+import { startRedis } from './harness/redis.js';
+import { ImageServerProcess } from './harness/image-server.js';
+
+const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
+
+test('a tree migrated to a host with an agent runs there with its pids; to a host without one it stays here', async () => {
+  const nats = await NatsServer.start();
+  const redis = await startRedis();
+  const store = new Scratch();
+  const env = { ...nats.env(), FERRY_REDIS_URL: redis.url };
+  const imageServer = await ImageServerProcess.start(store.dir, env);
+  const host = new NamespaceHost(false);
+  const scratch = new Scratch();
+  const started: number[] = [];
+  try {
+    await host.initPid();
+    const agent = host.start([process.execPath, ferryBin, 'agent', '--host', 'b'], env);
+    let said = '';
+    agent.stdout!.on('data', (d) => (said += d));
+    agent.stderr!.on('data', (d) => (said += d));
+    await waitUntil('the agent on b', () => said.includes('agent b ready')).catch((e: Error) => { throw new Error(`${e.message}: ${said}`); });
+
+    const out = scratch.path('out');
+    const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
+    started.push(root);
+    await waitForLine(out, /^ready/);
+    const tree = { root, pids: treeOf(root), out };
+    started.push(...tree.pids);
+    {
+      const nowhere = await ferry(['migrate', '--pid', String(tree.root), '--to', 'c'], { env: { ...env, FERRY_MIGRATE_TIMEOUT_MS: '2000' } });
+      assert.notEqual(nowhere.status, 0);
+      assert.match(nowhere.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${tree.root} runs on here\\n$`));
+      assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
+
+      const moved = await ferryOk(['migrate', '--pid', String(tree.root), '--to', 'b'], { env });
+      assert.match(moved.stdout, new RegExp(`^migrated pid ${tree.root} to b \\(pid ${tree.root} there\\)`));
+      for (const pid of tree.pids) await waitGone(pid);
+      const there = tree.pids.map((pid) => host.outerPid(pid));
+      assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);
+      assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
+      started.length = 0; // gone from here: what runs on b goes with b
+    }
+  } finally {
+    await killAll(started);
+    await host.remove();
+    await imageServer.stop();
+    await redis.kill();
+    await nats.close();
+    store.remove();
+    scratch.remove();
+  }
+});

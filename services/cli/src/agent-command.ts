@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { Worker } from 'bullmq';
 import { restore } from '@ferry/restorer';
-import { redisConfig } from '@ferry/restorer/bullmq';
+import { BullStages, redisConfig, stageQueue } from '@ferry/restorer/bullmq';
 import { reapDeadChildren } from '@ferry/sys';
 import { natsOption } from './nats-options.js';
 import { restoreSource } from './restore-source.js';
 import { makeLogger } from './logger.js';
 import { fail } from './fail.js';
 import { hostPrefix, JOB_QUEUE, thisHost, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
+
+const STAGE_TIMEOUT_MS = Number(process.env.FERRY_STAGE_TIMEOUT_MS) || 60_000;
 
 /**
  * `ferry agent --host NAME`: serves a host. Restore jobs arrive on the host's queue; one runs at a
@@ -29,10 +31,13 @@ export function registerAgent(program: Command): void {
         const worker = new Worker<RestoreJob, RestoreJobResult>(JOB_QUEUE, async (job) => {
           if (job.name !== 'restore') throw new Error(`agent ${host} does not take ${job.name} jobs`);
           const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: o.nats });
+          // The restore's stages are flows on this host's stage queue, a child job per participant.
+          const stages = await BullStages.open(redis, stageQueue(host), { timeoutMs: STAGE_TIMEOUT_MS, log });
           try {
-            const restored = await restore({ dir: source.dir, log });
+            const restored = await restore({ dir: source.dir, log }, stages);
             return { pid: restored.pid, stageMs: restored.stageMs };
           } finally {
+            await stages.close();
             await source.cleanup();
           }
         }, { connection: redis.options, prefix: hostPrefix(host), concurrency: 1 });

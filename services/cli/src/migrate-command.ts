@@ -35,6 +35,7 @@ export function registerMigrate(program: Command): void {
         await events.waitUntilReady();
         target = await dumpTarget({ imageServer: true, nats: o.nats });
         let restoredPid = 0;
+        let stageMs: Record<string, number> = {};
         const t0 = performance.now();
         const summary = await dump({
           pid: o.pid,
@@ -51,12 +52,14 @@ export function registerMigrate(program: Command): void {
               throw e;
             }
             restoredPid = result.pid;
+            stageMs = result.stageMs;
             return 'kill';
           },
         });
         const ms = performance.now() - t0;
         process.stdout.write(`migrated pid ${o.pid} to ${o.to} (pid ${restoredPid} there): checkpoint ${summary.checkpointId}, ${summary.tasks} processes, ` +
-          `${(Number(summary.pageBytes) / 1048576).toFixed(1)} MiB of pages, downtime ${summary.frozenMs.toFixed(0)} ms, total ${ms.toFixed(0)} ms\n`);
+          `${(Number(summary.pageBytes) / 1048576).toFixed(1)} MiB of pages, downtime ${summary.frozenMs.toFixed(0)} ms, total ${ms.toFixed(0)} ms\n` +
+          `stages on ${o.to}: ${Object.entries(stageMs).map(([stage, t]) => `${stage} ${t.toFixed(1)} ms`).join(', ')}\n`);
       } catch (e) {
         fail('migrate', e);
       } finally {

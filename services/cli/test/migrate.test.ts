@@ -46,6 +46,7 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
 
       const moved = await ferryOk(['migrate', '--pid', String(tree.root), '--to', 'b'], { env });
       assert.match(moved.stdout, new RegExp(`^migrated pid ${tree.root} to b \\(pid ${tree.root} there\\)`));
+      assert.match(moved.stdout, /\nstages on b: RESTORE_NS [\d.]+ ms, RESTORE_SHARED .*, COMPLETE [\d.]+ ms\n$/);
       for (const pid of tree.pids) await waitGone(pid);
       const there = tree.pids.map((pid) => host.outerPid(pid));
       assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);

@@ -7,6 +7,7 @@ import { natsOption } from './nats-options.js';
 import { restoreSource } from './restore-source.js';
 import { makeLogger } from './logger.js';
 import { fail } from './fail.js';
+import { claimTree } from './takeover.js';
 import { hostPrefix, JOB_QUEUE, thisHost, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
 
 const STAGE_TIMEOUT_MS = Number(process.env.FERRY_STAGE_TIMEOUT_MS) || 60_000;
@@ -34,13 +35,22 @@ export function registerAgent(program: Command): void {
           // The restore's stages are flows on this host's stage queue, a child job per participant.
           const stages = await BullStages.open(redis, stageQueue(host), { timeoutMs: STAGE_TIMEOUT_MS, log });
           try {
-            const restored = await restore({ dir: source.dir, log }, stages);
+            const beforeRelease = async () => {
+              if ((await claimTree(redis.options, job.data.checkpointId, 'target')) !== 'target') throw new Error('the source took the tree back (migration timed out)');
+            };
+            const restored = await restore({ dir: source.dir, log, beforeRelease }, stages);
             return { pid: restored.pid, stageMs: restored.stageMs };
           } finally {
             await stages.close();
             await source.cleanup();
           }
-        }, { connection: redis.options, prefix: hostPrefix(host), concurrency: 1 });
+        }, {
+          connection: redis.options,
+          prefix: hostPrefix(host),
+          concurrency: 1,
+          // A job whose agent died is never run again: its migration has resumed the source by then.
+          maxStalledCount: 0,
+        });
         // Redis going away is reported and retried by BullMQ; an unheard 'error' would end the agent.
         worker.on('error', (e) => process.stderr.write(`ferry agent ${host}: ${e.message.split('\n')[0]}\n`));
         worker.on('failed', (job, e) => process.stderr.write(`ferry agent ${host}: job ${job?.name} ${job?.id} failed: ${e.message.split('\n')[0]}\n`));

@@ -6,6 +6,7 @@ import { natsOption } from './nats-options.js';
 import { dumpTarget } from './dump-target.js';
 import { makeLogger } from './logger.js';
 import { fail } from './fail.js';
+import { claimTree } from './takeover.js';
 import { pidArg } from './pid-arg.js';
 import { hostPrefix, JOB_QUEUE, thisHost, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
 
@@ -47,9 +48,11 @@ export function registerMigrate(program: Command): void {
             try {
               result = (await job.waitUntilFinished(events!, TAKE_OVER_TIMEOUT_MS)) as RestoreJobResult;
             } catch (e) {
-              // Not started yet: it never will be. (Started and late: see the notes, not covered yet.)
+              // Not started yet: it never will be. Started: the target asks before it releases the tree.
               await job.remove().catch(() => {});
-              throw e;
+              if ((await claimTree(redis.options, checkpointId, 'source')) !== 'target') throw e;
+              process.stderr.write(`ferry migrate: ${o.to} took the tree over without reporting it (${(e as Error).message})\n`);
+              return 'kill';
             }
             restoredPid = result.pid;
             stageMs = result.stageMs;

@@ -2,6 +2,7 @@
 // the image server; afterwards exactly one copy runs, there if it took over, here if not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot, workload } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
@@ -15,6 +16,15 @@ import { ImageServerProcess } from './harness/image-server.js';
 
 const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
+async function startAgent(host: NamespaceHost, name: string, env: Record<string, string>): Promise<ChildProcess> {
+  const agent = host.start([process.execPath, ferryBin, 'agent', '--host', name], env);
+  let said = '';
+  agent.stdout!.on('data', (d) => (said += d));
+  agent.stderr!.on('data', (d) => (said += d));
+  await waitUntil(`the agent on ${name}`, () => said.includes(`agent ${name} ready`)).catch((e: Error) => { throw new Error(`${e.message}: ${said}`); });
+  return agent;
+}
+
 test('a tree migrated to a host with an agent runs there with its pids; to a host without one it stays here', async () => {
   const nats = await NatsServer.start();
   const redis = await startRedis();
@@ -26,11 +36,7 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
   const started: number[] = [];
   try {
     await host.initPid();
-    const agent = host.start([process.execPath, ferryBin, 'agent', '--host', 'b'], env);
-    let said = '';
-    agent.stdout!.on('data', (d) => (said += d));
-    agent.stderr!.on('data', (d) => (said += d));
-    await waitUntil('the agent on b', () => said.includes('agent b ready')).catch((e: Error) => { throw new Error(`${e.message}: ${said}`); });
+    await startAgent(host, 'b', env);
 
     const out = scratch.path('out');
     const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
@@ -53,6 +59,43 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
       assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
       started.length = 0; // gone from here: what runs on b goes with b
     }
+  } finally {
+    await killAll(started);
+    await host.remove();
+    await imageServer.stop();
+    await redis.kill();
+    await nats.close();
+    store.remove();
+    scratch.remove();
+  }
+});
+
+test('a target too slow to take over in time leaves the tree running here and nothing there', async () => {
+  const nats = await NatsServer.start();
+  const redis = await startRedis();
+  const store = new Scratch();
+  const env = { ...nats.env(), FERRY_REDIS_URL: redis.url };
+  const imageServer = await ImageServerProcess.start(store.dir, env);
+  const host = new NamespaceHost(false);
+  const scratch = new Scratch();
+  const started: number[] = [];
+  try {
+    await host.initPid();
+    // The agent dawdles in RESTORE, with the tree half made on b, past the source's patience.
+    await startAgent(host, 'b', { ...env, FERRY_SLOW_STAGE: 'RESTORE:1:5000' });
+    const out = scratch.path('out');
+    const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
+    started.push(root);
+    await waitForLine(out, /^ready/);
+    const tree = { root, pids: treeOf(root), out };
+    started.push(...tree.pids);
+    const migrating = ferry(['migrate', '--pid', String(root), '--to', 'b'], { env: { ...env, FERRY_MIGRATE_TIMEOUT_MS: '2500' } });
+    await waitUntil('the restore to be under way on b', () => host.outerPid(root) !== undefined);
+    const r = await migrating;
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${root} runs on here\\n$`));
+    assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
+    await waitUntil('nothing of the tree on b', () => tree.pids.every((pid) => host.outerPid(pid) === undefined));
   } finally {
     await killAll(started);
     await host.remove();

@@ -37,6 +37,8 @@ export interface RestoreOptions {
   shellJob?: boolean;
   /** Give the root's process group the foreground of ferry's terminal (stdin) as it starts. */
   foreground?: boolean;
+  /** Runs just before the tasks are released; a rejection aborts the restore (nothing is left). */
+  beforeRelease?: () => Promise<void>;
 }
 
 export interface Restored {
@@ -211,6 +213,8 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
       { name: 'page digests', work: () => pagesChecked },
     ]);
     await stages.run('COMPLETE', [
+      // A migration's target asks, last thing before anything runs, whether it still takes over.
+      ...(opts.beforeRelease ? [{ name: 'take-over decision', work: () => opts.beforeRelease!() }] : []),
       // Before anything runs: a shell job reading its terminal from the background would stop.
       ...(opts.foreground ? [{ name: 'terminal foreground', work: () => { previousForeground = handTerminalTo(0, plan.root.task.pgid); } }] : []),
       ...plan.live.flatMap((p) => threadsOf(p, (task, core) => {

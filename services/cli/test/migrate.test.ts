@@ -25,7 +25,17 @@ async function startAgent(host: NamespaceHost, name: string, env: Record<string,
   return agent;
 }
 
-test('a tree migrated to a host with an agent runs there with its pids; to a host without one it stays here', async () => {
+interface Cluster {
+  env: Record<string, string>;
+  host: NamespaceHost;
+  /** The tree workload, running here and ready. */
+  tree: { root: number; pids: number[]; out: string };
+  /** Pids here to kill at the end (emptied once the tree has moved). */
+  started: number[];
+}
+
+/** NATS, Redis, an image server, host b (its own pids and mounts) with an agent, and a tree here. */
+async function withCluster(agentEnv: Record<string, string>, body: (c: Cluster) => Promise<void>): Promise<void> {
   const nats = await NatsServer.start();
   const redis = await startRedis();
   const store = new Scratch();
@@ -36,29 +46,14 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
   const started: number[] = [];
   try {
     await host.initPid();
-    await startAgent(host, 'b', env);
-
+    await startAgent(host, 'b', { ...env, ...agentEnv });
     const out = scratch.path('out');
     const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
     started.push(root);
     await waitForLine(out, /^ready/);
     const tree = { root, pids: treeOf(root), out };
     started.push(...tree.pids);
-    {
-      const nowhere = await ferry(['migrate', '--pid', String(tree.root), '--to', 'c'], { env: { ...env, FERRY_MIGRATE_TIMEOUT_MS: '2000' } });
-      assert.notEqual(nowhere.status, 0);
-      assert.match(nowhere.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${tree.root} runs on here\\n$`));
-      assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
-
-      const moved = await ferryOk(['migrate', '--pid', String(tree.root), '--to', 'b'], { env });
-      assert.match(moved.stdout, new RegExp(`^migrated pid ${tree.root} to b \\(pid ${tree.root} there\\)`));
-      assert.match(moved.stdout, /\nstages on b: RESTORE_NS [\d.]+ ms, RESTORE_SHARED .*, COMPLETE [\d.]+ ms\n$/);
-      for (const pid of tree.pids) await waitGone(pid);
-      const there = tree.pids.map((pid) => host.outerPid(pid));
-      assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);
-      assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
-      started.length = 0; // gone from here: what runs on b goes with b
-    }
+    await body({ env, host, tree, started });
   } finally {
     await killAll(started);
     await host.remove();
@@ -68,27 +63,28 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
     store.remove();
     scratch.remove();
   }
-});
+}
 
-test('a target too slow to take over in time leaves the tree running here and nothing there', async () => {
-  const nats = await NatsServer.start();
-  const redis = await startRedis();
-  const store = new Scratch();
-  const env = { ...nats.env(), FERRY_REDIS_URL: redis.url };
-  const imageServer = await ImageServerProcess.start(store.dir, env);
-  const host = new NamespaceHost(false);
-  const scratch = new Scratch();
-  const started: number[] = [];
-  try {
-    await host.initPid();
-    // The agent dawdles in RESTORE, with the tree half made on b, past the source's patience.
-    await startAgent(host, 'b', { ...env, FERRY_SLOW_STAGE: 'RESTORE:1:5000' });
-    const out = scratch.path('out');
-    const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-    started.push(root);
-    await waitForLine(out, /^ready/);
-    const tree = { root, pids: treeOf(root), out };
-    started.push(...tree.pids);
+test('a tree migrated to a host with an agent runs there with its pids; to a host without one it stays here', () => withCluster({}, async ({ env, host, tree, started }) => {
+  const nowhere = await ferry(['migrate', '--pid', String(tree.root), '--to', 'c'], { env: { ...env, FERRY_MIGRATE_TIMEOUT_MS: '2000' } });
+  assert.notEqual(nowhere.status, 0);
+  assert.match(nowhere.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${tree.root} runs on here\\n$`));
+  assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
+
+  const moved = await ferryOk(['migrate', '--pid', String(tree.root), '--to', 'b'], { env });
+  assert.match(moved.stdout, new RegExp(`^migrated pid ${tree.root} to b \\(pid ${tree.root} there\\)`));
+  assert.match(moved.stdout, /\nstages on b: RESTORE_NS [\d.]+ ms, RESTORE_SHARED .*, COMPLETE [\d.]+ ms\n$/);
+  for (const pid of tree.pids) await waitGone(pid);
+  const there = tree.pids.map((pid) => host.outerPid(pid));
+  assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);
+  assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
+  started.length = 0; // gone from here: what runs on b goes with b
+}));
+
+test('a target too slow to take over in time leaves the tree running here and nothing there', () =>
+  // The agent dawdles in RESTORE, with the tree half made on b, past the source's patience.
+  withCluster({ FERRY_SLOW_STAGE: 'RESTORE:1:5000' }, async ({ env, host, tree }) => {
+    const root = tree.root;
     const migrating = ferry(['migrate', '--pid', String(root), '--to', 'b'], { env: { ...env, FERRY_MIGRATE_TIMEOUT_MS: '2500' } });
     await waitUntil('the restore to be under way on b', () => host.outerPid(root) !== undefined);
     const r = await migrating;
@@ -96,13 +92,4 @@ test('a target too slow to take over in time leaves the tree running here and no
     assert.match(r.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${root} runs on here\\n$`));
     assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
     await waitUntil('nothing of the tree on b', () => tree.pids.every((pid) => host.outerPid(pid) === undefined));
-  } finally {
-    await killAll(started);
-    await host.remove();
-    await imageServer.stop();
-    await redis.kill();
-    await nats.close();
-    store.remove();
-    scratch.remove();
-  }
-});
+  }));

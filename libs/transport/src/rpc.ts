@@ -3,6 +3,7 @@ import { ERROR_HEADER } from './protocol.js';
 
 /** Long enough for the server to fsync a chunk on a busy disk. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+const NO_RESPONDERS_GRACE_MS = 3000;
 
 /**
  * One request to the image server; its error reply, or its absence, becomes an Error saying so.
@@ -11,11 +12,16 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export async function request(nc: NatsConnection, subject: string, data: Uint8Array | string, headers: Record<string, string> = {}): Promise<Msg> {
   const h = natsHeaders();
   for (const [k, v] of Object.entries(headers)) h.set(k, v);
-  let reply: Msg;
-  try {
-    reply = await nc.request(subject, data, { timeout: REQUEST_TIMEOUT_MS, headers: h });
-  } catch (e) {
-    throw new Error(noAnswer(e as Error, nc), { cause: e });
+  let reply: Msg | undefined;
+  // An image server that is reconnecting to NATS has no subscription for a moment: ask again a
+  // few times before saying nobody serves.
+  for (const started = Date.now(); !reply; ) {
+    try {
+      reply = await nc.request(subject, data, { timeout: REQUEST_TIMEOUT_MS, headers: h });
+    } catch (e) {
+      if (!/no responders/i.test((e as Error).message) || Date.now() - started > NO_RESPONDERS_GRACE_MS) throw new Error(noAnswer(e as Error, nc), { cause: e });
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   const error = reply.headers?.get(ERROR_HEADER);
   if (error) throw new Error(`the image server refused: ${error}`);

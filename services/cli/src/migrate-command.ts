@@ -25,6 +25,7 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--to <host>', 'the host whose agent takes it')
     .option('--from <host>', 'this host (checked against $FERRY_HOST or the host name)')
     .option('--redis <url>', 'Redis of the job queues (default $FERRY_REDIS_URL)')
+    .option('--json', 'print the summary as one JSON line')
     .option('-v, --verbose', 'show each step on stderr'))
     .action(async (o) => {
       const redis = redisConfig(o.redis ?? process.env.FERRY_REDIS_URL);
@@ -60,9 +61,11 @@ export function registerMigrate(program: Command): void {
           },
         });
         const ms = performance.now() - t0;
-        process.stdout.write(`migrated pid ${o.pid} to ${o.to} (pid ${restoredPid} there): checkpoint ${summary.checkpointId}, ${summary.tasks} processes, ` +
-          `${(Number(summary.pageBytes) / 1048576).toFixed(1)} MiB of pages, downtime ${summary.frozenMs.toFixed(0)} ms, total ${ms.toFixed(0)} ms\n` +
-          `stages on ${o.to}: ${Object.entries(stageMs).map(([stage, t]) => `${stage} ${t.toFixed(1)} ms`).join(', ')}\n`);
+        const report = {
+          pid: o.pid, to: o.to, pidThere: restoredPid, checkpointId: summary.checkpointId, processes: summary.tasks,
+          pageBytes: Number(summary.pageBytes), downtimeMs: Math.round(summary.frozenMs), totalMs: Math.round(ms), stageMs,
+        };
+        process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : describeMigration(report));
       } catch (e) {
         fail('migrate', e);
       } finally {
@@ -71,4 +74,10 @@ export function registerMigrate(program: Command): void {
         await queue?.close().catch(() => {});
       }
     });
+}
+
+function describeMigration(r: { pid: number; to: string; pidThere: number; checkpointId: string; processes: number; pageBytes: number; downtimeMs: number; totalMs: number; stageMs: Record<string, number> }): string {
+  return `migrated pid ${r.pid} to ${r.to} (pid ${r.pidThere} there): checkpoint ${r.checkpointId}, ${r.processes} processes, ` +
+    `${(r.pageBytes / 1048576).toFixed(1)} MiB of pages, downtime ${r.downtimeMs} ms, total ${r.totalMs} ms\n` +
+    `stages on ${r.to}: ${Object.entries(r.stageMs).map(([stage, t]) => `${stage} ${t.toFixed(1)} ms`).join(', ')}\n`;
 }

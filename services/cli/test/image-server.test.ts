@@ -34,6 +34,10 @@ function serverTest(name: string, body: (bed: TestBed) => Promise<void>): void {
   bedTest(name, async (bed) => {
     try {
       await body(bed);
+    } catch (e) {
+      // What the server said tells why it stopped answering, if it did.
+      const said = running.map((s) => s.output.trim()).filter(Boolean).join('\n');
+      throw said ? new Error(`${(e as Error).message}\nimage server said:\n${said}`, { cause: e }) : e;
     } finally {
       for (const s of running.splice(0)) await s.stop('SIGKILL');
     }

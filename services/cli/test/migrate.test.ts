@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { STAGES } from '@ferry/restorer';
 import { repoRoot, workload } from './harness/build.js';
 import { Scratch } from './harness/scratch.js';
 import { launch, treeOf, waitForLine, waitGone, waitUntil, killAll } from './harness/processes.js';
@@ -71,9 +72,11 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
   assert.match(nowhere.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${tree.root} runs on here\\n$`));
   assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
 
-  const moved = await ferryOk(['migrate', '--pid', String(tree.root), '--to', 'b'], { env });
-  assert.match(moved.stdout, new RegExp(`^migrated pid ${tree.root} to b \\(pid ${tree.root} there\\)`));
-  assert.match(moved.stdout, /\nstages on b: RESTORE_NS [\d.]+ ms, RESTORE_SHARED .*, COMPLETE [\d.]+ ms\n$/);
+  const moved = JSON.parse((await ferryOk(['migrate', '--pid', String(tree.root), '--to', 'b', '--json'], { env })).stdout);
+  assert.equal(moved.pidThere, tree.root);
+  assert.equal(moved.processes, tree.pids.length);
+  assert.deepEqual(Object.keys(moved.stageMs), [...STAGES]);
+  assert.ok(moved.downtimeMs > 0 && moved.downtimeMs <= moved.totalMs);
   for (const pid of tree.pids) await waitGone(pid);
   const there = tree.pids.map((pid) => host.outerPid(pid));
   assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);

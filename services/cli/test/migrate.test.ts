@@ -17,13 +17,14 @@ import { ImageServerProcess } from './harness/image-server.js';
 
 const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
-async function startAgent(host: NamespaceHost, name: string, env: Record<string, string>): Promise<ChildProcess> {
-  const agent = host.start([process.execPath, ferryBin, 'agent', '--host', name], env);
+/** Starts an agent inside HOST; resolves, once it serves, to what it has said so far (a getter). */
+async function startAgent(host: NamespaceHost, name: string, env: Record<string, string>): Promise<() => string> {
+  const agent: ChildProcess = host.start([process.execPath, ferryBin, 'agent', '--host', name], env);
   let said = '';
   agent.stdout!.on('data', (d) => (said += d));
   agent.stderr!.on('data', (d) => (said += d));
   await waitUntil(`the agent on ${name}`, () => said.includes(`agent ${name} ready`)).catch((e: Error) => { throw new Error(`${e.message}: ${said}`); });
-  return agent;
+  return () => said;
 }
 
 interface Cluster {
@@ -33,6 +34,8 @@ interface Cluster {
   tree: { root: number; pids: number[]; out: string };
   /** Pids here to kill at the end (emptied once the tree has moved). */
   started: number[];
+  /** What agent b has said so far. */
+  agentSaid: () => string;
 }
 
 /** NATS, Redis, an image server, host b (its own pids and mounts) with an agent, and a tree here. */
@@ -47,14 +50,14 @@ async function withCluster(agentEnv: Record<string, string>, body: (c: Cluster) 
   const started: number[] = [];
   try {
     await host.initPid();
-    await startAgent(host, 'b', { ...env, ...agentEnv });
+    const agentSaid = await startAgent(host, 'b', { ...env, ...agentEnv });
     const out = scratch.path('out');
     const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
     started.push(root);
     await waitForLine(out, /^ready/);
     const tree = { root, pids: treeOf(root), out };
     started.push(...tree.pids);
-    await body({ env, host, tree, started });
+    await body({ env, host, tree, started, agentSaid });
   } finally {
     await killAll(started);
     await host.remove();
@@ -86,7 +89,7 @@ test('a tree migrated to a host with an agent runs there with its pids; to a hos
 
 test('a target too slow to take over in time leaves the tree running here and nothing there', () =>
   // The agent dawdles in RESTORE, with the tree half made on b, past the source's patience.
-  withCluster({ FERRY_SLOW_STAGE: 'RESTORE:1:5000' }, async ({ env, host, tree }) => {
+  withCluster({ FERRY_SLOW_STAGE: 'RESTORE:1:5000' }, async ({ env, host, tree, agentSaid }) => {
     const root = tree.root;
     const migrating = ferry(['migrate', '--pid', String(root), '--to', 'b'], { env: { ...env, FERRY_MIGRATE_TIMEOUT_MS: '2500' } });
     await waitUntil('the restore to be under way on b', () => host.outerPid(root) !== undefined);
@@ -95,4 +98,6 @@ test('a target too slow to take over in time leaves the tree running here and no
     assert.match(r.stderr, new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(.*\\): pid ${root} runs on here\\n$`));
     assert.equal(await treeCheck(tree), 'check ok', 'the tree runs on here');
     await waitUntil('nothing of the tree on b', () => tree.pids.every((pid) => host.outerPid(pid) === undefined));
+    // The job ends (its fetched copy removed) once the agent has cleaned up.
+    await waitUntil('the agent to give the job up', () => /job restore \S+ failed: .*the source took the tree back/.test(agentSaid()));
   }));

@@ -13,7 +13,7 @@ import { treeCheck } from './harness/tree-workload.js';
 import { NamespaceHost } from './harness/ns-host.js';
 import { NatsServer } from './harness/nats.js';
 import { startRedis } from './harness/redis.js';
-import { ImageServerProcess } from './harness/image-server.js';
+import { ImageServerProcess, waitForPagesStreaming } from './harness/image-server.js';
 
 const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
@@ -36,6 +36,9 @@ interface Cluster {
   started: number[];
   /** What agent b has said so far. */
   agentSaid: () => string;
+  imageServer: ImageServerProcess;
+  store: string;
+  scratch: Scratch;
 }
 
 /** NATS, Redis, an image server, host b (its own pids and mounts) with an agent, and a tree here. */
@@ -57,7 +60,7 @@ async function withCluster(agentEnv: Record<string, string>, body: (c: Cluster) 
     await waitForLine(out, /^ready/);
     const tree = { root, pids: treeOf(root), out };
     started.push(...tree.pids);
-    await body({ env, host, tree, started, agentSaid });
+    await body({ env, host, tree, started, agentSaid, imageServer, store: store.dir, scratch });
   } finally {
     await killAll(started);
     await host.remove();
@@ -100,4 +103,21 @@ test('a target too slow to take over in time leaves the tree running here and no
     await waitUntil('nothing of the tree on b', () => tree.pids.every((pid) => host.outerPid(pid) === undefined));
     // The job ends (its fetched copy removed) once the agent has cleaned up.
     await waitUntil('the agent to give the job up', () => /job restore \S+ failed: .*the source took the tree back/.test(agentSaid()));
+  }));
+
+test('an image server killed while the tree streams out fails the migration; the tree runs on here, nothing runs on b', () =>
+  withCluster({}, async ({ env, host, imageServer, store, scratch, started }) => {
+    const out = scratch.path('memory-out');
+    const pid = launch([workload('memory')], { newSession: true, output: out });
+    started.push(pid);
+    await waitForLine(out, /^ready/);
+    const migrating = ferry(['migrate', '--pid', String(pid), '--to', 'b'], { env });
+    await waitForPagesStreaming(store, 4 << 20);
+    await imageServer.stop('SIGKILL');
+    const r = await migrating;
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^ferry migrate: .*image server.*\n$/);
+    process.kill(pid, 'SIGUSR1');
+    assert.equal(await waitForLine(out, /^check/), 'check ok', 'the tree runs on here');
+    assert.equal(host.outerPid(pid), undefined, 'nothing of it on b');
   }));

@@ -1,5 +1,4 @@
-import { native, errno } from './libc.js';
-import { SysError } from './errors.js';
+import { checkedSyscall } from './fcntl.js';
 import { SYS } from './syscalls.js';
 import { waitFor, WALL, WNOHANG } from './wait.js';
 
@@ -7,9 +6,7 @@ const PR_SET_CHILD_SUBREAPER = 36;
 
 /** While on, orphans of our descendants become our children instead of init's, so we can reap them. */
 export function setChildSubreaper(on: boolean): void {
-  if (native.syscall6(SYS.prctl, PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0, 0) < 0) {
-    throw new SysError('prctl(PR_SET_CHILD_SUBREAPER)', errno());
-  }
+  checkedSyscall('prctl(PR_SET_CHILD_SUBREAPER)', SYS.prctl, PR_SET_CHILD_SUBREAPER, on ? 1 : 0);
 }
 
 /** Reaps every dead child we have now (orphans handed to us as subreaper included). */

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { libc, errno } from './libc.js';
 import { SysError } from './errors.js';
+import { checkedSyscall, setStatusFlags, SYS_fcntl, O_NONBLOCK } from './fcntl.js';
 
 // Terminal ioctls on ferry's own descriptors of Unix98 pseudo-terminals. ioctl and fcntl are
 // variadic in glibc: koffi's variadic calls pass each argument with its type.
 const ioctlCall = libc.func('int ioctl(int fd, unsigned long request, ...)');
-const fcntlCall = libc.func('int fcntl(int fd, int cmd, ...)');
 const flockCall = libc.func('int flock(int fd, int operation)');
 
 export const TIOC = {
@@ -230,23 +230,18 @@ export function injectInput(fd: number, bytes: Uint8Array): void {
   }
 }
 
-const O_NONBLOCK = 0o4000;
-const F_GETFL = 3, F_SETFL = 4;
+const F_GETFL = 3;
 
 /** The open file description's status flags (F_GETFL). */
 export function fileStatusFlags(fd: number): number {
-  const r = fcntlCall(fd, F_GETFL) as number;
-  if (r < 0) throw new SysError('fcntl(F_GETFL)', errno(), `on fd ${fd}`);
-  return r;
+  return checkedSyscall(`fcntl(F_GETFL) on fd ${fd}`, SYS_fcntl, fd, F_GETFL);
 }
 
 /** Sets or clears O_NONBLOCK; returns whether it was set before. Shared by every dup of the fd. */
 export function setNonBlocking(fd: number, on: boolean): boolean {
   const flags = fileStatusFlags(fd);
   const next = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-  if (next !== flags && (fcntlCall(fd, F_SETFL, 'int', next) as number) < 0) {
-    throw new SysError('fcntl(F_SETFL)', errno(), `on fd ${fd}`);
-  }
+  if (next !== flags) setStatusFlags(fd, next);
   return (flags & O_NONBLOCK) !== 0;
 }
 

@@ -16,8 +16,9 @@ export interface LiveTaskPlan {
   mm: Mm;
   vmas: Vma[];
   pages: Pages[];
-  /** Every descriptor; those on /dev/tty are reopened by the task itself (see devTtyFds). */
+  /** Every descriptor: fdsFromFerry are taken from ferry's open files, devTtyFds reopened by the task. */
   fds: Fd[];
+  fdsFromFerry: Fd[];
   devTtyFds: Fd[];
   /** Epoll instances whose watch lists this task re-adds. */
   epolls: EventPoll[];
@@ -99,6 +100,7 @@ function planLiveTask(image: Image, task: Task, fileIds: Set<string>): LiveTaskP
     vmas,
     pages,
     fds,
+    fdsFromFerry: fds.filter((f) => !devTtyIds.has(f.fileId)),
     devTtyFds: fds.filter((f) => devTtyIds.has(f.fileId)),
     epolls,
   };

@@ -77,7 +77,7 @@ function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: str
   mapVmas(task, plan.vmas, receivesPages, shared);
   fillPages(task, plan.pages, pageStorePath);
   protectVmas(task, plan.vmas, receivesPages);
-  installFds(task, plan.fds.filter((f) => !plan.devTtyFds.includes(f)), opened);
+  installFds(task, plan.fdsFromFerry, opened);
   watchEventPollTargets(task, plan.epolls, plan.fds);
   restoreProcAttrs(task, plan.attrs, log);
   restoreSigactions(task, plan.signals);

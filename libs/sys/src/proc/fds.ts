@@ -6,6 +6,8 @@ export interface FdInfo {
   pos: bigint;
   flags: number;       // open flags as fdinfo reports them, O_CLOEXEC included
   mntId: number;
+  /** The whole of /proc/PID/fdinfo/N: kinds read their own lines (eventfd-count, tfd, tty-index). */
+  text: string;
 }
 
 export function listFds(pid: number): number[] {
@@ -14,8 +16,9 @@ export function listFds(pid: number): number[] {
 
 export function readFdInfo(pid: number, fd: number): FdInfo {
   const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-  const info: FdInfo = { fd, target, pos: 0n, flags: 0, mntId: 0 };
-  for (const line of fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n')) {
+  const text = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+  const info: FdInfo = { fd, target, pos: 0n, flags: 0, mntId: 0, text };
+  for (const line of text.split('\n')) {
     const [key, value] = line.split(':').map((s) => s.trim());
     if (key === 'pos') info.pos = BigInt(value!);
     else if (key === 'flags') info.flags = parseInt(value!, 8);

@@ -3,7 +3,7 @@
 // it get the pids of the image inside its pid namespace, as on another machine.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { waitUntil, killAll } from './processes.js';
+import { childrenOf, waitUntil, killAll } from './processes.js';
 
 let hosts = 0;
 
@@ -31,8 +31,7 @@ export class NamespaceHost {
   async initPid(): Promise<number> {
     let pid = 0;
     await waitUntil('the host namespace to start', () => {
-      const children = fs.readFileSync(`/proc/${this.init.pid}/task/${this.init.pid}/children`, 'utf8').trim();
-      pid = Number(children.split(' ')[0] || 0);
+      pid = childrenOf(this.init.pid!)[0] ?? 0;
       return pid > 0;
     });
     return pid;
@@ -64,8 +63,7 @@ export class NamespaceHost {
   }
 
   private initPidSync(): number {
-    const children = fs.readFileSync(`/proc/${this.init.pid}/task/${this.init.pid}/children`, 'utf8').trim();
-    return Number(children.split(' ')[0]);
+    return childrenOf(this.init.pid!)[0]!;
   }
 
   /** Our pid of the process the host knows as INNER (its pid there), or undefined. */

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { listFds, type FdInfo } from '@ferry/sys';
 import type { EventPollTarget } from '@ferry/proto';
 import type { FileObject } from './file-kinds.js';
@@ -12,10 +11,9 @@ const TARGET = /^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)\s+data:\s*([0-9a-f]+)/gm;
  */
 export function describeEventPoll(pid: number, info: FdInfo, id: string): FileObject | string | null {
   if (info.target !== 'anon_inode:[eventpoll]') return null;
-  const text = fs.readFileSync(`/proc/${pid}/fdinfo/${info.fd}`, 'utf8');
   const open = new Set(listFds(pid));
   const targets: EventPollTarget[] = [];
-  for (const m of text.matchAll(TARGET)) {
+  for (const m of info.text.matchAll(TARGET)) {
     const fd = Number(m[1]);
     if (!open.has(fd)) return `${info.target} (an epoll watching fd ${fd}, which pid ${pid} has closed)`;
     targets.push({ fd, events: parseInt(m[2]!, 16) >>> 0, data: BigInt(`0x${m[3]}`) });

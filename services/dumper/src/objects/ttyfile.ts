@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { readStat, O_ACCMODE, O_NONBLOCK } from '@ferry/sys';
+import { readStat, O_ACCMODE, O_NONBLOCK, type FdInfo } from '@ferry/sys';
 import type { FileDescriber, FileObject } from './file-kinds.js';
 
 const SLAVE = /^\/dev\/pts\/(\d+)( \(deleted\))?$/;
@@ -10,8 +9,8 @@ const KEPT_FLAGS = O_ACCMODE | O_NONBLOCK | O_APPEND | O_NOCTTY;
 const PTS_MAJOR_FIRST = 136, PTS_MAJOR_LAST = 143;
 
 /** The pty index of a master fd, which its fdinfo states. */
-function masterIndex(pid: number, fd: number): number | null {
-  const m = /^tty-index:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+function masterIndex(info: FdInfo): number | null {
+  const m = /^tty-index:\s*(\d+)$/m.exec(info.text);
   return m ? Number(m[1]) : null;
 }
 
@@ -33,7 +32,7 @@ export const describeTtyFile: FileDescriber = (pid, info, id) => {
   const flags = info.flags & ~O_CLOEXEC & ~O_LARGEFILE;
   const slave = SLAVE.exec(info.target);
   let index: number | null;
-  if (MASTERS.has(info.target)) index = masterIndex(pid, info.fd);
+  if (MASTERS.has(info.target)) index = masterIndex(info);
   else if (slave) index = Number(slave[1]);
   else if (info.target === '/dev/tty') index = controllingPty(pid);
   else return null;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { EventFd } from '@ferry/proto';
-import { native, errno, SysError, SYS } from '@ferry/sys';
+import { checkedSyscall, SYS } from '@ferry/sys';
 
 const EFD_SEMAPHORE = 1;
 const EFD_CLOEXEC = 0o2000000;
@@ -10,8 +10,7 @@ const O_NONBLOCK = 0o4000;
 export function openEventFds(files: EventFd[], opened: Map<string, number>): void {
   for (const e of files) {
     const flags = EFD_CLOEXEC | (e.flags & O_NONBLOCK) | (e.semaphore ? EFD_SEMAPHORE : 0);
-    const fd = Number(native.syscall6(SYS.eventfd2, 0, flags, 0, 0, 0, 0));
-    if (fd < 0) throw new SysError('eventfd2', errno(), e.id);
+    const fd = checkedSyscall(`eventfd2 for ${e.id}`, SYS.eventfd2, 0, flags);
     opened.set(e.id, fd);
     if (e.count === 0n) continue;
     const value = Buffer.alloc(8);

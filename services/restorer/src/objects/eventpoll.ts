@@ -1,5 +1,5 @@
 import type { EventPoll, Fd } from '@ferry/proto';
-import { native, errno, SysError, SYS } from '@ferry/sys';
+import { checkedSyscall, SYS } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 
 const EPOLL_CLOEXEC = 0o2000000;
@@ -8,8 +8,7 @@ const EPOLL_CTL_ADD = 1;
 /** Opens every epoll instance, empty: its watch list needs the owner's fd numbers (see below). */
 export function openEventPolls(files: EventPoll[], opened: Map<string, number>): void {
   for (const e of files) {
-    const fd = Number(native.syscall6(SYS.epoll_create1, EPOLL_CLOEXEC, 0, 0, 0, 0, 0));
-    if (fd < 0) throw new SysError('epoll_create1', errno(), e.id);
+    const fd = checkedSyscall(`epoll_create1 for ${e.id}`, SYS.epoll_create1, EPOLL_CLOEXEC);
     opened.set(e.id, fd);
   }
 }

@@ -1,5 +1,5 @@
 import type { ProcAttrs } from '@ferry/proto';
-import { SYS, getRlimit, readRlimits } from '@ferry/sys';
+import { SYS, readRlimits } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { Log } from '../log.js';
 
@@ -19,7 +19,7 @@ export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log
   const current = readRlimits(task.pid);
   for (const r of attrs.rlimits) {
     // Raising a hard limit needs CAP_SYS_RESOURCE, which ferry may lack: keep what can be had.
-    const now = current[r.resource] ?? getRlimit(task.pid, r.resource);
+    const now = current[r.resource]!;
     if (now.cur === r.cur && now.max === r.max) continue; // as the stub already has it: no call
     const max = r.max > now.max ? now.max : r.max;
     const cur = r.cur > max ? max : r.cur;

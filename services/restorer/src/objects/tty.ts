@@ -4,7 +4,7 @@ import {
   openPtyWithIndex, openMaster, openPeer, decodeTermios, setTermios, setLockedTermios, setWinsize, setPacketMode,
   setPtyLocked, setExclusive, putBackQueued, isTermiosZero, type QueuedData,
 } from '@ferry/sys';
-import { SYS, AT_FDCWD } from '@ferry/sys';
+import { SYS, AT_FDCWD, TIOC } from '@ferry/sys';
 import type { SharedContext } from './file-kinds.js';
 import type { RestoringTask } from '../restoring-task.js';
 
@@ -96,7 +96,6 @@ export function openTtys(ctx: SharedContext, opened: Map<string, number>): void 
   }
 }
 
-const TIOCSCTTY = 0x540e, TIOCSPGRP = 0x5410;
 const O_RDWR = 2;
 
 /**
@@ -108,8 +107,8 @@ export function takeControllingTerminal(leader: RestoringTask, t: Tty): void {
   inj.resetScratch();
   const fd = inj.call(`open /dev/pts/${t.index}`, SYS.openat, AT_FDCWD, inj.putString(`/dev/pts/${t.index}`), O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
   try {
-    inj.call(`TIOCSCTTY of /dev/pts/${t.index}`, SYS.ioctl, fd, TIOCSCTTY, 0);
-    if (t.pgrp !== 0) inj.call(`TIOCSPGRP ${t.pgrp} on /dev/pts/${t.index}`, SYS.ioctl, fd, TIOCSPGRP, inj.put(Buffer.from(Int32Array.of(t.pgrp).buffer)));
+    inj.call(`TIOCSCTTY of /dev/pts/${t.index}`, SYS.ioctl, fd, TIOC.TIOCSCTTY, 0);
+    if (t.pgrp !== 0) inj.call(`TIOCSPGRP ${t.pgrp} on /dev/pts/${t.index}`, SYS.ioctl, fd, TIOC.TIOCSPGRP, inj.put(Buffer.from(Int32Array.of(t.pgrp).buffer)));
   } finally {
     inj.raw(SYS.close, fd);
   }

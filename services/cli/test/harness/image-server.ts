@@ -1,10 +1,12 @@
 // `ferry image-server` as its own process, for tests: started on a store directory, stopped
-// (or killed mid-stream) by its pid only.
+// (or killed mid-stream) by its pid only. It talks to NATS from our side; its page stream (which
+// dumpers, on our side in a migration, connect to) listens on loopback or on a given address.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './build.js';
 import { waitUntil } from './processes.js';
+import { LOOPBACK, stopChild } from './servers.js';
 
 const bin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
@@ -15,9 +17,15 @@ export class ImageServerProcess {
     child.stderr!.on('data', (d) => (this.log += d));
   }
 
-  /** Starts it and waits until it serves. EXTRA: more flags (--idle-timeout, --keep-last). */
-  static async start(store: string, env: Record<string, string>, extra: string[] = []): Promise<ImageServerProcess> {
-    const child = spawn(process.execPath, [bin, 'image-server', '--store', store, ...extra], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  /**
+   * Starts it and waits until it serves. EXTRA: more flags (--idle-timeout, --keep-last; a
+   * --page-stream there wins over BIND). BIND: where its page stream listens, on a free port; the
+   * server offers dumpers that very address, so ANY serves dumpers on our side only (Linux dials
+   * 0.0.0.0 as this namespace) and a NamespaceHost's ourAddress serves both sides.
+   */
+  static async start(store: string, env: Record<string, string>, extra: string[] = [], bind = LOOPBACK): Promise<ImageServerProcess> {
+    const pageStream = extra.includes('--page-stream') ? [] : ['--page-stream', `${bind}:0`];
+    const child = spawn(process.execPath, [bin, 'image-server', '--store', store, ...pageStream, ...extra], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     const server = new ImageServerProcess(child);
     await waitUntil('the image server to serve', () => {
       if (child.exitCode !== null) throw new Error(`ferry image-server exited ${child.exitCode}: ${server.log}`);
@@ -35,11 +43,14 @@ export class ImageServerProcess {
     return this.log;
   }
 
+  /** Where it offers dumpers its page stream (host and port as it tells them), if it has one. */
+  get pageStream(): { host: string; port: number } | undefined {
+    const m = /page streams on (\S+):(\d+)/.exec(this.log);
+    return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const gone = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill(signal);
-    await gone;
+    await stopChild(this.child, signal);
   }
 }
 

@@ -48,9 +48,9 @@ export class NamespaceHost {
     this.exec(['ip', 'link', 'set', 'eth0', 'up']);
   }
 
-  /** Runs a command inside the host (all its namespaces), waiting for it. */
+  /** Runs a command inside the host (all its namespaces), waiting for it: its stdout; if it fails, an error with its stderr. */
   exec(argv: string[], options: { env?: Record<string, string> } = {}): string {
-    return execFileSync('nsenter', this.enter(argv), { encoding: 'utf8', env: { ...process.env, ...options.env } });
+    return execFileSync('nsenter', this.enter(argv), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   }
 
   /** Starts a long-running command inside the host (an agent); it ends with the host. */

@@ -2,7 +2,7 @@ import { native, errno, addressOf } from './libc.js';
 import { SysError } from './errors.js';
 
 export const PTRACE = {
-  CONT: 7, KILL: 8, DETACH: 17, SYSCALL: 24, GETREGS: 12, SETREGS: 13,
+  CONT: 7, KILL: 8, DETACH: 17, SYSCALL: 24, GETREGS: 12, SETREGS: 13, SETOPTIONS: 0x4200,
   GETEVENTMSG: 0x4201, GETSIGINFO: 0x4202, GETREGSET: 0x4204, SETREGSET: 0x4205,
   SEIZE: 0x4206, INTERRUPT: 0x4207, LISTEN: 0x4208, PEEKSIGINFO: 0x4209,
   GETSIGMASK: 0x420a, SETSIGMASK: 0x420b, GET_SYSCALL_INFO: 0x420e,
@@ -26,6 +26,10 @@ function check(ret: number | bigint, what: string, pid: number): void {
 
 export function seize(pid: number, options: number): void {
   check(native.ptrace(PTRACE.SEIZE, pid, 0, options), 'PTRACE_SEIZE', pid);
+}
+
+export function setOptions(pid: number, options: number): void {
+  check(native.ptrace(PTRACE.SETOPTIONS, pid, 0, options), 'PTRACE_SETOPTIONS', pid);
 }
 
 export function interrupt(pid: number): void {

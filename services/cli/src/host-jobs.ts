@@ -21,3 +21,40 @@ export interface RestoreJobResult {
   pid: number;
   stageMs: Record<string, number>;
 }
+
+/** On the source host: dump PID to the image server, held frozen until host TO runs it. */
+export interface MigrateJob {
+  pid: number;
+  to: string;
+  migrationId: string;
+}
+
+export interface MigrationReport {
+  pid: number;
+  from: string;
+  to: string;
+  pidThere: number;
+  checkpointId: string;
+  processes: number;
+  pageBytes: number;
+  /** Page bytes per second while the tree streamed out. */
+  pageRate: number;
+  downtimeMs: number;
+  totalMs: number;
+  stageMs: Record<string, number>;
+}
+
+/** What a migration job reports while it runs (BullMQ job progress). */
+export interface MigrationProgress {
+  phase: 'dumping' | 'restoring';
+  pageBytes: number;
+  /** The tree's resident memory before the freeze: what the pages will come to, about. */
+  expectedBytes: number;
+  /** The stage the target is in, once it restores. */
+  stage?: string;
+}
+
+/** The target's restore job of a migration has a name derived from it, so anyone can find it. */
+export function restoreJobId(migrationId: string): string {
+  return `${migrationId}-restore`;
+}

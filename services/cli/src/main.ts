@@ -16,6 +16,7 @@ import { registerImageServer } from './image-server-command.js';
 import { registerCheckpoints } from './checkpoints-command.js';
 import { registerAgent } from './agent-command.js';
 import { registerMigrate } from './migrate-command.js';
+import { registerMigrationSource } from './migration-source-command.js';
 import { pidArg } from './pid-arg.js';
 
 
@@ -107,6 +108,7 @@ export function buildProgram(name: string): Command {
   registerCheckpoints(program);
   registerAgent(program);
   registerMigrate(program);
+  registerMigrationSource(program);
   return program;
 }
 

@@ -1,83 +1,95 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Queue, QueueEvents } from 'bullmq';
-import { dump } from '@ferry/dumper';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { redisConfig } from '@ferry/restorer/bullmq';
 import { natsOption } from './nats-options.js';
-import { dumpTarget } from './dump-target.js';
-import { makeLogger } from './logger.js';
 import { fail } from './fail.js';
-import { claimTree } from './takeover.js';
 import { pidArg } from './pid-arg.js';
-import { hostPrefix, JOB_QUEUE, thisHost, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
+import { present, agentKey, migrationSourceKey } from './agent-presence.js';
+import { readOutcome } from './migration-outcome.js';
+import { progressDisplay } from './migrate-progress.js';
+import { hostPrefix, JOB_QUEUE, thisHost, type MigrateJob, type MigrationProgress, type MigrationReport } from './host-jobs.js';
 
-const TAKE_OVER_TIMEOUT_MS = Number(process.env.FERRY_MIGRATE_TIMEOUT_MS ?? 120_000);
+const WATCH_MS = 1000;
 
 /**
- * `ferry migrate --to b --pid PID`, run on the source host: the tree is dumped to the image
- * server and held frozen while b's agent restores it; it dies once b reports the copy running,
- * and runs on here if b fails or does not answer in time: one copy runs afterwards, never two.
+ * `ferry migrate --from a --to b --pid PID`: queues the migration on a's agent, which dumps the
+ * tree to the image server and holds it frozen while b's agent restores it; the tree dies on a once
+ * it runs on b, and runs on at a if b fails or does not answer in time: one copy runs afterwards.
  */
 export function registerMigrate(program: Command): void {
   natsOption(program
     .command('migrate')
-    .description('move a process tree to another host: frozen here until it runs there')
-    .requiredOption('--pid <pid>', 'the root of the tree to move', pidArg)
+    .description('move a process tree from one host to another: frozen on the first until it runs on the second')
+    .requiredOption('--pid <pid>', 'the root of the tree to move (a pid on the source host)', pidArg)
     .requiredOption('--to <host>', 'the host whose agent takes it')
-    .option('--from <host>', 'this host (checked against $FERRY_HOST or the host name)')
+    .option('--from <host>', 'the host it runs on, whose agent dumps it (default $FERRY_HOST, else the host name)')
     .option('--redis <url>', 'Redis of the job queues (default $FERRY_REDIS_URL)')
-    .option('--json', 'print the summary as one JSON line')
-    .option('-v, --verbose', 'show each step on stderr'))
+    .option('--json', 'progress and the summary as JSON lines on stdout'))
     .action(async (o) => {
       const redis = redisConfig(o.redis ?? process.env.FERRY_REDIS_URL);
-      let queue: Queue | undefined, events: QueueEvents | undefined, target: Awaited<ReturnType<typeof dumpTarget>> | undefined;
+      const from: string = o.from ?? thisHost();
+      const client = new Redis({ ...redis.options, maxRetriesPerRequest: 1 });
+      client.on('error', () => {});
+      let queue: Queue | undefined, events: QueueEvents | undefined;
+      const display = progressDisplay(!!o.json);
       try {
-        if (o.from !== undefined && o.from !== thisHost()) throw new Error(`this is host ${thisHost()}, not ${o.from}: run migrate on the source host`);
-        queue = new Queue<RestoreJob, RestoreJobResult>(JOB_QUEUE, { connection: redis.options, prefix: hostPrefix(o.to) });
-        events = new QueueEvents(JOB_QUEUE, { connection: redis.options, prefix: hostPrefix(o.to) });
+        if (from === o.to) throw new Error(`the tree is on ${from} already`);
+        hostPrefix(o.to);
+        if (!(await present(client, agentKey(from)))) throw new Error(`no agent serves host ${from}: start \`ferry agent --host ${from}\` there`);
+        queue = new Queue<MigrateJob, MigrationReport>(JOB_QUEUE, { connection: redis.options, prefix: hostPrefix(from) });
+        events = new QueueEvents(JOB_QUEUE, { connection: redis.options, prefix: hostPrefix(from) });
+        queue.on('error', () => {});
+        events.on('error', () => {});
         await events.waitUntilReady();
-        target = await dumpTarget({ imageServer: true, nats: o.nats });
-        let restoredPid = 0;
-        let stageMs: Record<string, number> = {};
-        const t0 = performance.now();
-        const summary = await dump({
-          pid: o.pid,
-          ...target.options,
-          log: makeLogger(!!o.verbose),
-          holdUntil: async (checkpointId) => {
-            const job = await queue!.add('restore', { checkpointId }, { removeOnComplete: true, removeOnFail: true });
-            let result: RestoreJobResult;
-            try {
-              result = (await job.waitUntilFinished(events!, TAKE_OVER_TIMEOUT_MS)) as RestoreJobResult;
-            } catch (e) {
-              // Not started yet: it never will be. Started: the target asks before it releases the tree.
-              await job.remove().catch(() => {});
-              if ((await claimTree(redis.options, checkpointId, 'source')) !== 'target') throw e;
-              process.stderr.write(`ferry migrate: ${o.to} took the tree over without reporting it (${(e as Error).message})\n`);
-              return 'kill';
-            }
-            restoredPid = result.pid;
-            stageMs = result.stageMs;
-            return 'kill';
-          },
+        const migrationId = randomUUID();
+        events.on('progress', ({ jobId, data }) => {
+          if (jobId === migrationId) display.update(data as MigrationProgress);
         });
-        const ms = performance.now() - t0;
-        const report = {
-          pid: o.pid, to: o.to, pidThere: restoredPid, checkpointId: summary.checkpointId, processes: summary.tasks,
-          pageBytes: Number(summary.pageBytes), downtimeMs: Math.round(summary.frozenMs), totalMs: Math.round(ms), stageMs,
-        };
-        process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : describeMigration(report));
+        const job = await queue.add('migrate', { pid: o.pid, to: o.to, migrationId }, { jobId: migrationId, removeOnComplete: true, removeOnFail: true });
+        const report = await outcomeOf(job, events, client, from, migrationId);
+        display.stop();
+        process.stdout.write(o.json ? `${JSON.stringify({ event: 'migrated', ...report })}\n` : describeMigration(report));
       } catch (e) {
+        display.stop();
         fail('migrate', e);
       } finally {
-        await target?.close();
         await events?.close().catch(() => {});
         await queue?.close().catch(() => {});
+        client.disconnect();
       }
     });
 }
 
-function describeMigration(r: { pid: number; to: string; pidThere: number; checkpointId: string; processes: number; pageBytes: number; downtimeMs: number; totalMs: number; stageMs: Record<string, number> }): string {
-  return `migrated pid ${r.pid} to ${r.to} (pid ${r.pidThere} there): checkpoint ${r.checkpointId}, ${r.processes} processes, ` +
-    `${(r.pageBytes / 1048576).toFixed(1)} MiB of pages, downtime ${r.downtimeMs} ms, total ${r.totalMs} ms\n` +
+/**
+ * The migration's report, from its job or, if agent a died meanwhile, from the outcome its dumper
+ * left in Redis; a rejection if it failed, or if neither the agent nor the dumper is there to finish.
+ */
+async function outcomeOf(job: Job<MigrateJob, MigrationReport>, events: QueueEvents, client: Redis, from: string, migrationId: string): Promise<MigrationReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const watched = new Promise<MigrationReport>((resolve, reject) => {
+    let absent = 0;
+    timer = setInterval(() => {
+      void (async () => {
+        const outcome = await readOutcome(client, migrationId);
+        if (outcome) return outcome.ok ? resolve(outcome.report) : reject(new Error(outcome.error));
+        const someone = (await present(client, agentKey(from))) || (await present(client, migrationSourceKey(migrationId)));
+        // Twice in a row: the outcome is written just before the dumper's presence goes.
+        absent = someone ? 0 : absent + 1;
+        if (absent >= 2) reject(new Error(`the agent of host ${from} stopped before the migration ended, and nothing reports its outcome: look at pid ${job.data.pid} on ${from}`));
+      })().catch(() => { /* Redis is away: try again */ });
+    }, WATCH_MS);
+  });
+  try {
+    return await Promise.race([job.waitUntilFinished(events) as Promise<MigrationReport>, watched]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function describeMigration(r: MigrationReport): string {
+  return `migrated pid ${r.pid} from ${r.from} to ${r.to} (pid ${r.pidThere} there): checkpoint ${r.checkpointId}, ${r.processes} processes, ` +
+    `${(r.pageBytes / 1048576).toFixed(1)} MiB of pages at ${(r.pageRate / 1048576).toFixed(0)} MiB/s, downtime ${r.downtimeMs} ms, total ${r.totalMs} ms\n` +
     `stages on ${r.to}: ${Object.entries(r.stageMs).map(([stage, t]) => `${stage} ${t.toFixed(1)} ms`).join(', ')}\n`;
 }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
 import { processExists, readStat, readSmaps } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
-import { freezeTree, releaseTree, killTree, runningTree, pidsOf, type FrozenTree } from './tree.js';
+import { freezeTree, releaseTree, killTree, dieWithHolder, runningTree, pidsOf, type FrozenTree } from './tree.js';
 import { describeTask, describeZombie } from './objects/pstree.js';
 import { collectFds } from './objects/fd.js';
 import { collectTtys, type DumpedTtys } from './objects/tty.js';
@@ -30,6 +30,7 @@ export interface DumpOptions {
   /**
    * Holds the committed tree frozen until this resolves: 'kill' once the copy runs elsewhere,
    * 'resume' if it does not; a rejection resumes it too, and the dump then fails saying so.
+   * While held, the tree dies with the dumping process (PTRACE_O_EXITKILL).
    */
   holdUntil?: (checkpointId: string) => Promise<'kill' | 'resume'>;
   /** The tree is a job of a shell outside it: its terminal is recorded as external (-j). */
@@ -151,6 +152,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     if (process.env.FERRY_FAIL_DUMP === 'commit') throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();
     // Live migration: the tree stays frozen until the target says whether it took over.
+    if (opts.holdUntil) dieWithHolder(tree);
     const fate = opts.holdUntil ? await opts.holdUntil(sink.checkpointId).catch((e: unknown) => {
       notTakenOver = e;
       return 'resume' as const;

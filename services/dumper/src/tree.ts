@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { readStat } from '@ferry/sys';
+import { readStat, ptrace, PTRACE_O } from '@ferry/sys';
 import { FrozenTask } from './frozen-task.js';
 
 export interface FrozenTree {
@@ -61,6 +61,14 @@ export function freezeTree(root: number): FrozenTree {
 
 export function releaseTree(tree: FrozenTree): void {
   for (const t of [...tree.tasks].reverse()) t.release();
+}
+
+/**
+ * From now on the tree dies with this process: a holder that dies after the commit must not let
+ * the tree run on, since its copy may be running elsewhere by then.
+ */
+export function dieWithHolder(tree: FrozenTree): void {
+  for (const t of tree.tasks) for (const thread of t.threads) ptrace.setOptions(thread.tid, PTRACE_O.TRACESYSGOOD | PTRACE_O.EXITKILL);
 }
 
 export function killTree(tree: FrozenTree): void {

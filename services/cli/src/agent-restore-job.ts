@@ -1,0 +1,53 @@
+import type { Job } from 'bullmq';
+import { restore, type Participant, type Stage, type StageBarrier } from '@ferry/restorer';
+import { BullStages, stageQueue, type RedisConfig } from '@ferry/restorer/bullmq';
+import type { Log } from '@ferry/restorer';
+import { restoreSource } from './restore-source.js';
+import { claimTree } from './takeover.js';
+import type { RestoreJob, RestoreJobResult } from './host-jobs.js';
+
+const STAGE_TIMEOUT_MS = Number(process.env.FERRY_STAGE_TIMEOUT_MS) || 60_000;
+
+export interface AgentContext {
+  host: string;
+  redis: RedisConfig;
+  /** --redis and --nats as given, for the processes the agent starts. */
+  redisUrl?: string;
+  nats?: string;
+  log: Log;
+  verbose: boolean;
+  /** Children node started (and reaps): the agent's own reaper leaves them alone. */
+  spawned: Set<number>;
+}
+
+/**
+ * A restore job: fetch the checkpoint and restore it here, the stages as flows on this host's stage
+ * queue (a child job per participant), each stage announced as the job's progress.
+ */
+export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agent: AgentContext): Promise<RestoreJobResult> {
+  const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats });
+  const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: STAGE_TIMEOUT_MS, log: agent.log });
+  try {
+    // A migration's source holds its tree until somebody claims it; a stored checkpoint has no source.
+    const beforeRelease = async () => {
+      if ((await claimTree(agent.redis.options, job.data.checkpointId, 'target')) !== 'target') throw new Error('the source took the tree back (migration timed out)');
+    };
+    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease }, announcing(stages, (stage) => {
+      void job.updateProgress({ stage }).catch(() => {});
+    }));
+    return { pid: restored.pid, stageMs: restored.stageMs };
+  } finally {
+    await stages.close();
+    await source.cleanup();
+  }
+}
+
+function announcing(barrier: StageBarrier, onStage: (stage: Stage) => void): StageBarrier {
+  return {
+    reports: barrier.reports,
+    run: (stage: Stage, participants: Participant[]) => {
+      onStage(stage);
+      return barrier.run(stage, participants);
+    },
+  };
+}

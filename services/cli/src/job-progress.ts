@@ -1,0 +1,30 @@
+import { Job, Queue } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { hostPrefix, JOB_QUEUE } from './host-jobs.js';
+
+const EVERY_MS = 250;
+
+/**
+ * Reports progress on job JOB_ID of HOST's queue, at most every 250 ms and never waiting for
+ * Redis: a migration goes on (or decides) whether or not anybody hears how far it got.
+ */
+export class JobProgress<P extends object> {
+  private readonly queue: Queue;
+  private last = 0;
+
+  constructor(redis: RedisOptions, host: string, private readonly jobId: string) {
+    this.queue = new Queue(JOB_QUEUE, { connection: { ...redis, maxRetriesPerRequest: 1, enableOfflineQueue: false }, prefix: hostPrefix(host) });
+    this.queue.on('error', () => {});
+  }
+
+  report(progress: P, force = false): void {
+    const now = performance.now();
+    if (!force && now - this.last < EVERY_MS) return;
+    this.last = now;
+    void Job.fromId(this.queue, this.jobId).then((job) => job?.updateProgress(progress)).catch(() => {});
+  }
+
+  close(): Promise<void> {
+    return this.queue.close().catch(() => {});
+  }
+}

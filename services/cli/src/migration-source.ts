@@ -1,0 +1,133 @@
+// The source side of a migration: dump to the image server with the tree held frozen, have the
+// target's agent restore it, and let exactly one copy run afterwards. Runs in a process of its
+// own (started by agent a), so that the agent may die without ending the migration.
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { dump } from '@ferry/dumper';
+import type { RedisConfig } from '@ferry/restorer/bullmq';
+import { dumpTarget } from './dump-target.js';
+import { makeLogger } from './logger.js';
+import { claimTree } from './takeover.js';
+import { present, agentKey } from './agent-presence.js';
+import { countingPages } from './counting-sink.js';
+import { residentBytes } from './resident-bytes.js';
+import { JobProgress } from './job-progress.js';
+import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrateJob, type MigrationProgress, type MigrationReport, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
+
+const TAKE_OVER_TIMEOUT_MS = Number(process.env.FERRY_MIGRATE_TIMEOUT_MS ?? 120_000);
+const PRESENCE_CHECK_MS = 1000;
+const CLAIM_RETRY_MS = 1000;
+
+export interface MigrationSourceOptions extends MigrateJob {
+  from: string;
+  redis: RedisConfig;
+  nats?: string;
+  verbose?: boolean;
+  /** Says what the operator should know while it waits (Redis gone, an agent gone). */
+  say: (line: string) => void;
+}
+
+export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationReport> {
+  const client = new Redis({ ...o.redis.options, maxRetriesPerRequest: 1, lazyConnect: true });
+  client.on('error', () => {});
+  const progress = new JobProgress<MigrationProgress>(o.redis.options, o.from, o.migrationId);
+  const targetQueue = new Queue<RestoreJob, RestoreJobResult>(JOB_QUEUE, { connection: o.redis.options, prefix: hostPrefix(o.to) });
+  const targetEvents = new QueueEvents(JOB_QUEUE, { connection: o.redis.options, prefix: hostPrefix(o.to) });
+  targetQueue.on('error', () => {});
+  targetEvents.on('error', () => {});
+  // Connected before anything is frozen: servers that cannot be reached fail the migration untouched.
+  const target = await dumpTarget({ imageServer: true, nats: o.nats });
+  try {
+    await client.connect();
+    await targetEvents.waitUntilReady();
+    if (!(await present(client, agentKey(o.to)))) throw new Error(`no agent serves host ${o.to}: start \`ferry agent --host ${o.to}\` there`);
+    const expectedBytes = residentBytes(o.pid);
+    let pageBytes = 0;
+    let stage: string | undefined;
+    const report = (force = false) => progress.report({ phase: stage ? 'restoring' : 'dumping', pageBytes, expectedBytes, stage }, force);
+    let taken: RestoreJobResult | null = null;
+    const t0 = performance.now();
+    let committedAt = 0;
+    const summary = await dump({
+      pid: o.pid,
+      openSink: async (inventory) => countingPages(await target.options.openSink!(inventory), (bytes) => {
+        pageBytes = bytes;
+        report();
+      }),
+      log: makeLogger(!!o.verbose),
+      holdUntil: async (checkpointId) => {
+        committedAt = performance.now();
+        stage = 'queued';
+        report(true);
+        targetEvents.on('progress', ({ jobId, data }) => {
+          if (jobId !== restoreJobId(o.migrationId)) return;
+          stage = (data as { stage?: string }).stage ?? stage;
+          report(true);
+        });
+        try {
+          const job = await targetQueue.add('restore', { checkpointId }, { jobId: restoreJobId(o.migrationId), removeOnComplete: true, removeOnFail: true });
+          taken = await untilTakenOver(job, targetEvents, client, o.to, o.redis.where);
+          return 'kill';
+        } catch (e) {
+          // Not started yet: it never will be. Started: the target asks before it releases the tree.
+          await targetQueue.remove(restoreJobId(o.migrationId)).catch(() => {});
+          if ((await claimPatiently(o, checkpointId)) !== 'target') throw e;
+          o.say(`${o.to} took the tree over without reporting it (${(e as Error).message})`);
+          return 'kill';
+        }
+      },
+    });
+    const done = performance.now();
+    const result = taken as RestoreJobResult | null;
+    return {
+      pid: o.pid, from: o.from, to: o.to, pidThere: result?.pid ?? 0, checkpointId: summary.checkpointId, processes: summary.tasks,
+      pageBytes: Number(summary.pageBytes), pageRate: committedAt > t0 ? Math.round(Number(summary.pageBytes) / ((committedAt - t0) / 1000)) : 0,
+      downtimeMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {},
+    };
+  } finally {
+    await target.close();
+    await progress.close();
+    await targetEvents.close().catch(() => {});
+    await targetQueue.close().catch(() => {});
+    client.disconnect();
+  }
+}
+
+/**
+ * The target's result, or a rejection once it fails, times out, its agent stops answering or Redis
+ * goes away (the decision then waits for Redis, whatever the target did meanwhile).
+ */
+async function untilTakenOver(job: Job<RestoreJob, RestoreJobResult>, events: QueueEvents, client: Redis, to: string, redisWhere: string): Promise<RestoreJobResult> {
+  let timer: NodeJS.Timeout | undefined;
+  let onClose: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      present(client, agentKey(to)).then((there) => {
+        if (!there) reject(new Error(`the agent of host ${to} stopped answering`));
+      }, () => { /* Redis is away: its close event says so */ });
+    }, PRESENCE_CHECK_MS);
+    onClose = () => reject(new Error(`lost Redis at ${redisWhere}`));
+    client.once('close', onClose);
+  });
+  try {
+    return await Promise.race([job.waitUntilFinished(events, TAKE_OVER_TIMEOUT_MS) as Promise<RestoreJobResult>, stopped]);
+  } finally {
+    clearInterval(timer);
+    client.removeListener('close', onClose!);
+  }
+}
+
+/**
+ * Who runs the tree is decided in Redis, and only there: without Redis no decision can be made, so
+ * the tree stays frozen until Redis answers again (two copies running would be worse than a pause).
+ */
+async function claimPatiently(o: MigrationSourceOptions, checkpointId: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await claimTree(o.redis.options, checkpointId, 'source');
+    } catch (e) {
+      if (attempt === 0) o.say(`Redis at ${o.redis.where} does not answer (${(e as Error).message.split('\n')[0]}): pid ${o.pid} stays frozen until it does`);
+      await new Promise((r) => setTimeout(r, CLAIM_RETRY_MS));
+    }
+  }
+}

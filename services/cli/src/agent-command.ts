@@ -8,6 +8,7 @@ import { fail } from './fail.js';
 import { announcePresence, agentKey } from './agent-presence.js';
 import { runRestoreJob, type AgentContext } from './agent-restore-job.js';
 import { runMigrateJob } from './agent-migrate-job.js';
+import { runCheckpointJob } from './agent-checkpoint-job.js';
 import { hostPrefix, JOB_QUEUE, thisHost } from './host-jobs.js';
 
 type JobRunner = (job: Job, agent: AgentContext) => Promise<unknown>;
@@ -15,6 +16,7 @@ type JobRunner = (job: Job, agent: AgentContext) => Promise<unknown>;
 const RUNNERS: Record<string, JobRunner> = {
   restore: runRestoreJob,
   migrate: runMigrateJob,
+  checkpoint: runCheckpointJob,
 };
 
 /**

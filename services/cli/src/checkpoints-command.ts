@@ -3,23 +3,36 @@ import { deleteCheckpoint, listCheckpoints, type CheckpointSummary } from '@ferr
 import { fail } from './fail.js';
 import { natsOption, withNats } from './nats-options.js';
 import { table } from './table.js';
+import { registerCheckpointJobs } from './checkpoint-command.js';
+import { checkpointJobs, jobsListing, mib } from './checkpoint-jobs.js';
 
-/** `ferry checkpoints [--json]` and `ferry checkpoint delete ID`: the image server's store. */
+/**
+ * `ferry checkpoints [--json] [--host H]...` and `ferry checkpoint delete ID`: the image server's
+ * store, and with --host the checkpoint jobs and schedules of those hosts' queues.
+ */
 export function registerCheckpoints(program: Command): void {
   const list = program
     .command('checkpoints')
-    .description('list the checkpoints the image server holds')
-    .option('--json', 'machine-readable output');
+    .description('list the checkpoints the image server holds (and with --host the checkpoint jobs of hosts)')
+    .option('--json', 'machine-readable output (with --host: {checkpoints, schedules, jobs})')
+    .option('--host <name>', 'also the checkpoint schedules and jobs of this host\'s queue (repeatable)', (v: string, hosts: string[] = []) => [...hosts, v])
+    .option('--redis <url>', 'with --host: Redis of the job queues (default $FERRY_REDIS_URL)');
   natsOption(list).action(async (o) => {
     try {
       const all = await withNats(o, listCheckpoints);
+      if (o.host) {
+        const jobs = await checkpointJobs(o.host, o.redis);
+        process.stdout.write((o.json ? JSON.stringify({ checkpoints: all, ...jobs }, null, 2) : `${listing(all)}\n\n${jobsListing(jobs)}`) + '\n');
+        return;
+      }
       process.stdout.write((o.json ? JSON.stringify(all, null, 2) : listing(all)) + '\n');
     } catch (e) {
       fail('checkpoints', e);
     }
   });
 
-  const checkpoint = program.command('checkpoint').description('manage one checkpoint on the image server');
+  const checkpoint = program.command('checkpoint');
+  registerCheckpointJobs(checkpoint);
   const remove = checkpoint.command('delete').description('delete a checkpoint from the image server').argument('<id>', 'checkpoint id');
   natsOption(remove).action(async (id: string, o) => {
     try {
@@ -31,6 +44,5 @@ export function registerCheckpoints(program: Command): void {
 }
 
 function listing(all: CheckpointSummary[]): string {
-  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
   return table(['ID', 'WORKLOAD', 'SIZE', 'CREATED', 'COMMITTED'], all.map((c) => [c.checkpointId, c.workload, mib(c.size), c.createdAt, c.committed ? 'yes' : 'no']));
 }

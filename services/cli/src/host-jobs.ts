@@ -58,3 +58,21 @@ export interface MigrationProgress {
 export function restoreJobId(migrationId: string): string {
   return `${migrationId}-restore`;
 }
+
+/** Dump PID to the image server as a checkpoint of WORKLOAD (default HOST:PID:EXE), the last KEEPLAST of it kept. */
+export interface CheckpointJob {
+  pid: number;
+  name?: string;
+  keepLast?: number;
+  leaveRunning: boolean;
+}
+
+export interface CheckpointJobResult {
+  checkpointId: string;
+  pid: number;
+  workload: string;
+  pageBytes: number;
+  /** The whole job, and the part the tree was frozen. */
+  ms: number;
+  frozenMs: number;
+}

@@ -12,6 +12,7 @@ import { countArg } from './count-arg.js';
 import { natsOption } from './nats-options.js';
 import { dumpTarget } from './dump-target.js';
 import { restoreSource } from './restore-source.js';
+import { restoreOnHost } from './restore-remote.js';
 import { registerImageServer } from './image-server-command.js';
 import { registerCheckpoints } from './checkpoints-command.js';
 import { registerAgent } from './agent-command.js';
@@ -58,15 +59,17 @@ export function buildProgram(name: string): Command {
     .command('restore')
     .description('bring a checkpointed process back, with its pid; wait for it unless -d')
     .option('-D, --images-dir <dir>', 'directory holding the checkpoint')
-    .option('--checkpoint <id>', 'fetch the checkpoint from the image server instead'))
+    .option('--checkpoint <id>', 'fetch the checkpoint from the image server instead')
+    .option('--host <name>', 'with --checkpoint: restore it on that host, by its agent (detached); prints the pid there'))
     .option('-d, --restore-detached', 'exit once the process runs instead of waiting for it')
     .option('--pidfile <file>', 'write the restored pid to this file')
     .option('--inherit-fd <fd[N]:id>', 'our fd N takes the place of ID (pipe:[INODE], a path, PID:FD) in the restored tree (repeatable)', repeatable)
     .option('-j, --shell-job', 'a shell job: attach the tree to the terminal ferry runs in')
     .option('--stages <kind>', 'stage barrier: local (default) or bullmq (Redis at --redis or FERRY_REDIS_URL)')
-    .option('--redis <url>', 'Redis for the bullmq stage barrier (implies --stages bullmq)')
+    .option('--redis <url>', 'Redis for the bullmq stage barrier (implies --stages bullmq); with --host, of the job queues')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
+      if (o.host !== undefined) return restoreOnHost(o);
       let restored;
       try {
         const t0 = performance.now();

@@ -1,7 +1,7 @@
 // npm run bench: dump and restore of processes holding 64, 512 and 2048 MiB of touched memory,
 // images on tmpfs, each figure printed beside a baseline measured in the same run.
-// Then trees and threads (trees.ts), and the BullMQ stage barriers (barriers.ts);
-// FERRY_BENCH_ONLY=memory|trees|barriers runs one part alone.
+// Then trees and threads (trees.ts), the BullMQ stage barriers (barriers.ts), and a migration
+// from host a to host b (migrate.ts); FERRY_BENCH_ONLY=memory|trees|barriers|migrate runs one part alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { table } from '../src/table.js';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, wanted } from './run.js';
 import { benchTrees } from './trees.js';
 import { benchBarriers } from './barriers.js';
+import { benchMigrate, migrateWanted } from './migrate.js';
 
 const work = newWorkDir();
 const sizes = wanted('memory') ? (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number) : [];
@@ -67,3 +68,4 @@ if (sizes.length) {
 }
 if (wanted('trees')) await benchTrees();
 if (wanted('barriers')) await benchBarriers();
+if (migrateWanted()) await benchMigrate();

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Worker, type Job } from 'bullmq';
 import { redisConfig } from '@ferry/restorer/bullmq';
@@ -8,6 +9,7 @@ import { fail } from './fail.js';
 import { announcePresence, agentKey } from './agent-presence.js';
 import { runRestoreJob, type AgentContext } from './agent-restore-job.js';
 import { runMigrateJob } from './agent-migrate-job.js';
+import { agentWorkDir } from './restore-source.js';
 import { runCheckpointJob } from './agent-checkpoint-job.js';
 import { hostPrefix, JOB_QUEUE, thisHost } from './host-jobs.js';
 
@@ -34,6 +36,9 @@ export function registerAgent(program: Command): void {
     .action(async (o) => {
       try {
         const host = o.host ?? thisHost();
+        const prefix = hostPrefix(host);
+        // Copies fetched by an agent that was killed mid-restore: nobody else removes them.
+        rmSync(agentWorkDir(host), { recursive: true, force: true });
         const redis = redisConfig(o.redis ?? process.env.FERRY_REDIS_URL);
         const agent: AgentContext = { host, redis, redisUrl: o.redis, nats: o.nats, log: makeLogger(!!o.verbose), verbose: !!o.verbose, spawned: new Set() };
         const worker = new Worker(JOB_QUEUE, async (job) => {
@@ -42,7 +47,7 @@ export function registerAgent(program: Command): void {
           return run(job, agent);
         }, {
           connection: redis.options,
-          prefix: hostPrefix(host),
+          prefix,
           concurrency: 1,
           // A job whose agent died is never run again: its migration has been decided by then.
           maxStalledCount: 0,

@@ -1,6 +1,8 @@
-// A process says it is alive with a key that expires unless renewed: the other side of a migration
-// stops waiting for an agent (or a migration's dumper) that died instead of sitting out a timeout.
-import { Redis, type RedisOptions } from 'ioredis';
+// A process says it is alive with a key that expires unless renewed (from a thread of its own): the
+// other side of a migration stops waiting for an agent (or a migration's dumper) that died instead
+// of sitting out a timeout.
+import { Worker } from 'node:worker_threads';
+import type { Redis, RedisOptions } from 'ioredis';
 import { hostPrefix } from './host-jobs.js';
 
 const RENEW_MS = 1000;
@@ -11,16 +13,12 @@ export const migrationSourceKey = (migrationId: string) => `ferry:migration:${mi
 
 /** Keeps KEY alive until the returned stop is called (or the process ends). */
 export function announcePresence(redis: RedisOptions, key: string): () => void {
-  const client = new Redis({ ...redis, maxRetriesPerRequest: 1 });
-  // A Redis that went away is for others to report; presence resumes when it is back.
-  client.on('error', () => {});
-  const renew = () => client.set(key, String(process.pid), 'PX', EXPIRE_MS).catch(() => {});
-  void renew();
-  const timer = setInterval(renew, RENEW_MS);
-  return () => {
-    clearInterval(timer);
-    void client.del(key).catch(() => {}).finally(() => client.disconnect());
-  };
+  const thread = new Worker(new URL('./presence-thread.js', import.meta.url), {
+    workerData: { redis, key, renewMs: RENEW_MS, expireMs: EXPIRE_MS, pid: process.pid },
+  });
+  // The process may end while the thread still says it is there: the key then expires on its own.
+  thread.unref();
+  return () => thread.postMessage('stop');
 }
 
 export async function present(client: Redis, key: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { restore, type Participant, type Stage, type StageBarrier } from '@ferry/restorer';
 import { BullStages, stageQueue, type RedisConfig } from '@ferry/restorer/bullmq';
 import type { Log } from '@ferry/restorer';
-import { restoreSource } from './restore-source.js';
+import { restoreSource, agentWorkDir } from './restore-source.js';
 import { claimTree } from './takeover.js';
 import type { RestoreJob, RestoreJobResult } from './host-jobs.js';
 
@@ -25,7 +25,7 @@ export interface AgentContext {
  * queue (a child job per participant), each stage announced as the job's progress.
  */
 export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agent: AgentContext): Promise<RestoreJobResult> {
-  const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats });
+  const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats, workDir: agentWorkDir(agent.host) });
   const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: STAGE_TIMEOUT_MS, log: agent.log });
   try {
     // A migration's source holds its tree until somebody claims it; a stored checkpoint has no source.

@@ -17,6 +17,7 @@ import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrateJob, type MigrationPro
 const TAKE_OVER_TIMEOUT_MS = Number(process.env.FERRY_MIGRATE_TIMEOUT_MS ?? 120_000);
 const PRESENCE_CHECK_MS = 1000;
 const CLAIM_RETRY_MS = 1000;
+const REMOVE_WAIT_MS = 1000;
 
 export interface MigrationSourceOptions extends MigrateJob {
   from: string;
@@ -70,7 +71,8 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
           return 'kill';
         } catch (e) {
           // Not started yet: it never will be. Started: the target asks before it releases the tree.
-          await targetQueue.remove(restoreJobId(o.migrationId)).catch(() => {});
+          // Bounded: with Redis away the queue would wait for it, and the claim below waits anyway.
+          await Promise.race([targetQueue.remove(restoreJobId(o.migrationId)).catch(() => {}), new Promise((r) => setTimeout(r, REMOVE_WAIT_MS))]);
           if ((await claimPatiently(o, checkpointId)) !== 'target') throw e;
           o.say(`${o.to} took the tree over without reporting it (${(e as Error).message})`);
           return 'kill';

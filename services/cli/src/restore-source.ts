@@ -11,15 +11,22 @@ export interface RestoreSource {
   cleanup(): Promise<void>;
 }
 
+/** Where an agent fetches checkpoints: its own, so that what a killed agent left can be removed at its start. */
+export function agentWorkDir(host: string): string {
+  return path.join(os.tmpdir(), `ferry-agent-${host}`);
+}
+
 /**
  * -D DIR as it is, or --checkpoint ID fetched from the image server into a private directory
  * first: the restore then runs the local path, which verifies the whole image before acting.
  */
-export async function restoreSource(o: { imagesDir?: string; checkpoint?: string; nats?: string }): Promise<RestoreSource> {
+export async function restoreSource(o: { imagesDir?: string; checkpoint?: string; nats?: string; workDir?: string }): Promise<RestoreSource> {
   if (o.imagesDir !== undefined && o.checkpoint !== undefined) throw new Error('-D and --checkpoint exclude each other: give one');
   if (o.imagesDir !== undefined) return { dir: o.imagesDir, cleanup: async () => {} };
   if (o.checkpoint === undefined) throw new Error('from where? give -D DIR (a local image directory) or --checkpoint ID (from the image server)');
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-restore-'));
+  const parent = o.workDir ?? os.tmpdir();
+  await fs.mkdir(parent, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(parent, 'ferry-restore-'));
   const removeNow = () => rmSync(dir, { recursive: true, force: true });
   // A failed restore exits from its error handler: the fetched copy goes with the process.
   process.once('exit', removeNow);

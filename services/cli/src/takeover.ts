@@ -9,7 +9,9 @@ const decisionKey = (checkpointId: string) => `ferry:migration:${checkpointId}:r
 
 /** Claims the tree for WHO ('target' or 'source'); resolves to the side that has it. */
 export async function claimTree(redis: RedisOptions, checkpointId: string, who: 'target' | 'source'): Promise<string> {
-  const client = new Redis({ ...redis, lazyConnect: true, maxRetriesPerRequest: 1 });
+  // One try: a Redis that is away fails the claim at once, and the caller decides whether to wait.
+  const client = new Redis({ ...redis, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.set(decisionKey(checkpointId), who, 'EX', DECISION_TTL_S, 'NX');

@@ -4,25 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { STAGES } from '@ferry/restorer';
-import { workload } from './harness/build.js';
-import { launch, treeOf, waitForLine, waitGone, waitUntil } from './harness/processes.js';
+import { waitUntil } from './harness/processes.js';
 import { ferry } from './harness/ferry.js';
 import { treeCheck } from './harness/tree-workload.js';
-import { withCluster, type Cluster } from './harness/cluster.js';
+import { withCluster, startTree, startMemory, assertMovedToB, notTakenOver } from './harness/cluster.js';
 import { waitForPagesStreaming } from './harness/image-server.js';
-
-/** The tree workload, started here and ready. */
-async function startTree(c: Cluster): Promise<{ root: number; pids: number[]; out: string }> {
-  const out = c.scratch.path('tree-out');
-  const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-  c.started.push(root);
-  await waitForLine(out, /^ready/);
-  const pids = treeOf(root);
-  c.started.push(...pids);
-  return { root, pids, out };
-}
-
-const notTakenOver = (pid: number, why = '.*') => new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(${why}\\): pid ${pid} runs on here\\n$`);
 
 test('a tree migrated from a to b runs there with its pids, its progress shown as JSON lines; to a host without an agent it stays on a', () => withCluster({}, async (c) => {
   const tree = await startTree(c);
@@ -44,11 +30,7 @@ test('a tree migrated from a to b runs there with its pids, its progress shown a
   const stagesSeen = lines.map((l) => l.stage).filter((s) => s && s !== 'queued');
   assert.ok(lines.some((l) => l.phase === 'dumping') || moved.pageBytes < 1 << 20, 'pages were reported as they streamed');
   assert.ok(stagesSeen.length > 0 && stagesSeen.every((s) => STAGES.includes(s)), `the stages on b: ${stagesSeen}`);
-  for (const pid of tree.pids) await waitGone(pid);
-  const there = tree.pids.map((pid) => c.b.outerPid(pid));
-  assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);
-  assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
-  c.started.length = 0; // gone from here: what runs on b goes with b
+  await assertMovedToB(c, tree);
 }));
 
 test('a target too slow to take over in time leaves the tree running on a and nothing on b', () =>
@@ -68,17 +50,13 @@ test('a target too slow to take over in time leaves the tree running on a and no
 
 test('an image server killed while the tree streams out fails the migration; the tree runs on a, nothing runs on b', () =>
   withCluster({}, async (c) => {
-    const out = c.scratch.path('memory-out');
-    const pid = launch([workload('memory')], { newSession: true, output: out });
-    c.started.push(pid);
-    await waitForLine(out, /^ready/);
-    const migrating = ferry(['migrate', '--pid', String(pid), '--from', 'a', '--to', 'b'], { env: c.env });
+    const memory = await startMemory(c);
+    const migrating = ferry(['migrate', '--pid', String(memory.pid), '--from', 'a', '--to', 'b'], { env: c.env });
     await waitForPagesStreaming(c.store, 4 << 20);
     await c.imageServer.stop('SIGKILL');
     const r = await migrating;
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /^ferry migrate: .*image server.*\n$/);
-    process.kill(pid, 'SIGUSR1');
-    assert.equal(await waitForLine(out, /^check/), 'check ok', 'the tree runs on here');
-    assert.equal(c.b.outerPid(pid), undefined, 'nothing of it on b');
+    assert.equal(await memory.check(), 'check ok', 'the process runs on a');
+    assert.equal(c.b.outerPid(memory.pid), undefined, 'nothing of it on b');
   }));

@@ -5,7 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './build.js';
 import { Scratch } from './scratch.js';
-import { childrenOf, killAll, treeOf, waitUntil } from './processes.js';
+import { childrenOf, killAll, launch, treeOf, waitForLine, waitGone, waitUntil } from './processes.js';
+import assert from 'node:assert/strict';
+import { workload } from './build.js';
+import { ferry, type FerryResult } from './ferry.js';
+import { treeCheck, type RunningTree } from './tree-workload.js';
 import { NamespaceHost } from './ns-host.js';
 import { NatsServer } from './nats.js';
 import { RedisServer } from './redis.js';
@@ -32,10 +36,15 @@ export class Agent {
       .catch((e: Error) => { throw new Error(`${e.message}: ${this.said}`); });
   }
 
-  /** The agent process itself, as we see it (under nsenter for b). */
+  /** The agent process itself, as we see it (under nsenter for b); 0 once it is gone. */
   get pid(): number {
     const own = this.child.pid!;
-    return this.child.spawnfile === 'nsenter' ? childrenOf(own)[0]! : own;
+    if (this.child.spawnfile !== 'nsenter') return own;
+    try {
+      return childrenOf(own)[0] ?? 0;
+    } catch {
+      return 0;
+    }
   }
 
   /** SIGKILL, as a crash would; resolves once its process is gone. */
@@ -50,7 +59,9 @@ export class Agent {
    */
   async stop(): Promise<void> {
     const own = this.child.pid!;
-    await killAll(this.child.spawnfile === 'nsenter' ? [own, ...childrenOf(own)] : treeOf(own).reverse());
+    let inside: number[] = [];
+    try { inside = childrenOf(own); } catch { /* gone with its agent */ }
+    await killAll(this.child.spawnfile === 'nsenter' ? [own, ...inside] : treeOf(own).reverse());
   }
 }
 
@@ -80,13 +91,15 @@ export async function withCluster(options: ClusterOptions, body: (c: Cluster) =>
   const redis = await RedisServer.start(ANY);
   const storeDir = new Scratch();
   const env = { ...nats.env(), FERRY_REDIS_URL: redis.url };
-  const imageServer = await ImageServerProcess.start(storeDir.dir, env);
   const b = new NamespaceHost(true);
   const scratch = new Scratch();
   const started: number[] = [];
   const agents: Agent[] = [];
+  let imageServer: ImageServerProcess | undefined;
   try {
     await b.connect();
+    // Its page stream on b's link: dumpers on either host reach it there.
+    imageServer = await ImageServerProcess.start(storeDir.dir, env, [], b.ourAddress);
     const envB = { ...nats.envAt(b.ourAddress), FERRY_REDIS_URL: redis.urlAt(b.ourAddress), ...options.envB };
     const agentB = new Agent('b', b.start([process.execPath, ferryBin, 'agent', '--host', 'b'], envB));
     const agentA = new Agent('a', spawn(process.execPath, [ferryBin, 'agent', '--host', 'a'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, ...options.envA } }));
@@ -98,10 +111,71 @@ export async function withCluster(options: ClusterOptions, body: (c: Cluster) =>
     await killAll(started);
     for (const agent of agents) await agent.stop();
     await b.remove();
-    await imageServer.stop();
+    await imageServer?.stop();
     await redis.kill();
     await nats.close();
     storeDir.remove();
     scratch.remove();
   }
+}
+
+/** The tree workload, started on a and ready; its pids are the test's to kill. */
+export async function startTree(c: Cluster): Promise<RunningTree> {
+  const out = c.scratch.path('tree-out');
+  const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
+  c.started.push(root);
+  await waitForLine(out, /^ready/);
+  const pids = treeOf(root);
+  c.started.push(...pids);
+  return { root, pids, out };
+}
+
+/** `ferry migrate --json` under way: its result, and the stages b reported so far. */
+export interface Migration {
+  result: Promise<FerryResult>;
+  /** Resolves once b has reported STAGE (from the progress lines). */
+  reached(stage: string): Promise<void>;
+}
+
+export function startMigration(c: Cluster, pid: number): Migration {
+  let seen = '';
+  const result = ferry(['migrate', '--pid', String(pid), '--from', 'a', '--to', 'b', '--json'], { env: c.env, onStdout: (d) => (seen += d) });
+  return {
+    result,
+    reached: (stage) => waitUntil(`b to reach ${stage}`, () => seen.includes(`"stage":"${stage}"`), 30_000),
+  };
+}
+
+/** Our pids of whatever runs in host b besides its init and agent b (nothing, after a failed migration). */
+export function strays(c: Cluster): number[] {
+  return c.b.processes().filter((pid) => pid !== c.agentB.pid);
+}
+
+/** The memory workload (checks its pages on SIGUSR1), started on a and ready. */
+export async function startMemory(c: Cluster): Promise<{ pid: number; check(): Promise<string> }> {
+  const out = c.scratch.path('memory-out');
+  const pid = launch([workload('memory')], { newSession: true, output: out });
+  c.started.push(pid);
+  await waitForLine(out, /^ready/);
+  return {
+    pid,
+    check: () => {
+      process.kill(pid, 'SIGUSR1');
+      return waitForLine(out, /^check/);
+    },
+  };
+}
+
+/** The tree has left a and runs on b with its pids there, checking out; it is b's to end now. */
+export async function assertMovedToB(c: Cluster, tree: RunningTree): Promise<void> {
+  for (const pid of tree.pids) await waitGone(pid);
+  const there = tree.pids.map((pid) => c.b.outerPid(pid));
+  assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);
+  assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
+  c.started.length = 0;
+}
+
+/** What migrate says when the source kept the tree. */
+export function notTakenOver(pid: number, why = '.*'): RegExp {
+  return new RegExp(`^ferry migrate: checkpoint .* was not taken over \\(${why}\\): pid ${pid} runs on here\\n$`);
 }

@@ -13,6 +13,8 @@ export interface FerryOptions {
   env?: Record<string, string>;
   /** Told ferry's pid as soon as it runs, for tests that kill it midway. */
   onSpawn?: (pid: number) => void;
+  /** Told what ferry prints on stdout as it comes. */
+  onStdout?: (chunk: string) => void;
 }
 
 export function ferry(args: string[], options: FerryOptions = {}): Promise<FerryResult> {
@@ -24,7 +26,10 @@ export function ferry(args: string[], options: FerryOptions = {}): Promise<Ferry
   const child = spawn(process.execPath, [bin, ...args], { stdio, env: { ...process.env, ...options.env } });
   options.onSpawn?.(child.pid!);
   let stdout = '', stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+    options.onStdout?.(String(d));
+  });
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
     child.on('error', reject);

@@ -7,6 +7,8 @@ import { childrenOf, waitUntil, killAll } from './processes.js';
 
 let hosts = 0;
 
+const REAPING_INIT = 'import os, time\nwhile True:\n  try:\n    os.wait()\n  except ChildProcessError:\n    time.sleep(0.1)\n';
+
 export class NamespaceHost {
   private readonly init: ChildProcess;
   readonly name: string;
@@ -22,9 +24,9 @@ export class NamespaceHost {
     this.ourLink = `fv${process.pid % 100000}h${n % 10}`;
     this.ourAddress = `10.${200 + (n % 50)}.${Math.floor(n / 50) % 250}.1`;
     this.address = this.ourAddress.replace(/\.1$/, '.2');
-    // Its init only sleeps: pid 1 of the namespace, whose end ends everything in it.
+    // Its init reaps orphans, as a host's init does: pid 1 of the namespace, whose end ends everything in it.
     const net = ownNetwork ? ['--net'] : [];
-    this.init = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...net, 'sleep', 'infinity'], { stdio: 'ignore', detached: true });
+    this.init = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...net, 'python3', '-c', REAPING_INIT], { stdio: 'ignore', detached: true });
   }
 
   /** The namespace's pid 1, as we see it. */
@@ -64,6 +66,19 @@ export class NamespaceHost {
 
   private initPidSync(): number {
     return childrenOf(this.init.pid!)[0]!;
+  }
+
+  /** Our pids of every process of the host but its init (and the nsenter processes that started them). */
+  processes(): number[] {
+    const init = this.initPidSync();
+    const ns = fs.readlinkSync(`/proc/${init}/ns/pid`);
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+      try {
+        return pid !== init && fs.readlinkSync(`/proc/${pid}/ns/pid`) === ns;
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** Our pid of the process the host knows as INNER (its pid there), or undefined. */

@@ -29,7 +29,7 @@ const RUNNERS: Record<string, JobRunner> = {
 export function registerAgent(program: Command): void {
   natsOption(program
     .command('agent')
-    .description('serve a host: run the jobs of its queue (migrations from and to it, restores of stored checkpoints)')
+    .description('serve a host: run the jobs of its queue (migrations from and to it, checkpoints, restores of stored checkpoints)')
     .option('--host <name>', 'the host this agent serves (default $FERRY_HOST, else the host name)')
     .option('--redis <url>', 'Redis of the job queues (default $FERRY_REDIS_URL)')
     .option('-v, --verbose', 'show each step on stderr'))

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PAGES_FILE, RECORDS_FILE, writeAll } from '@ferry/proto';
-import { checkCheckpointId, CHUNK_BYTES, subjects, type CheckpointSummary, type Part, type ReadRequest } from './protocol.js';
+import { receivePages } from './page-stream.js';
+import { checkCheckpointId, CHUNK_BYTES, subjects, type CheckpointSummary, type FetchReply, type Part, type ReadRequest } from './protocol.js';
 import { request, requestJson } from './rpc.js';
 
 /** Chunks asked for at once while fetching. */
@@ -33,7 +34,13 @@ export async function fetchCheckpoint(nc: NatsConnection, checkpointId: string, 
   if (!summary.committed) throw new Error(`checkpoint ${checkpointId} is not committed (its dump has not finished): it cannot be restored`);
   await fs.mkdir(intoDir, { recursive: true });
   await fetchPart(nc, checkpointId, 'records', summary.recordBytes, path.join(intoDir, RECORDS_FILE));
-  await fetchPart(nc, checkpointId, 'pages', summary.pageBytes, path.join(intoDir, PAGES_FILE));
+  const pages = path.join(intoDir, PAGES_FILE);
+  // Over the server's page stream when it offers one we can reach, else over NATS.
+  const { pageStream } = await requestJson<FetchReply>(nc, subjects.fetch, { checkpointId });
+  const streamed = pageStream && (await receivePages(pageStream, { checkpointId, token: pageStream.token }, pages, summary.pageBytes).catch((e: Error) => {
+    throw new Error(`fetching checkpoint ${checkpointId}: ${e.message}`);
+  }));
+  if (!streamed) await fetchPart(nc, checkpointId, 'pages', summary.pageBytes, pages);
   return summary;
 }
 

@@ -7,5 +7,5 @@ export { request, requestJson } from './rpc.js';
 export { respondJson, respondData, respondError } from './replies.js';
 export { fetchCheckpoint, listCheckpoints, showCheckpoint, deleteCheckpoint } from './image-client.js';
 export * from './protocol.js';
-export { PageStreamWriter, PAGE_ACK_BYTES, PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello, type PageStreamOffer } from './page-stream.js';
+export { PageStreamWriter, receivePages, FETCH_CONNECT_TIMEOUT_MS, PAGE_ACK_BYTES, PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello, type PageStreamOffer } from './page-stream.js';
 export type { NatsConnection, Msg } from '@nats-io/transport-node';

@@ -21,6 +21,8 @@ export const subjects = {
   show: `${SUBJECT_PREFIX}.show`,
   delete: `${SUBJECT_PREFIX}.delete`,
   read: `${SUBJECT_PREFIX}.read`,
+  /** A committed checkpoint's pages over a page stream, offered like a dump's (see page-stream.ts). */
+  fetch: `${SUBJECT_PREFIX}.fetch`,
 };
 
 /** A failed request's reply carries the reason here, its body empty. */
@@ -62,6 +64,15 @@ export interface ReadRequest {
   part: Part;
   offset: number;
   length: number;
+}
+
+export interface FetchRequest {
+  checkpointId: string;
+}
+
+export interface FetchReply {
+  /** Where to take the pages from (see page-stream.ts); absent: read them over NATS. */
+  pageStream?: PageStreamOffer;
 }
 
 export interface TaskSummary {

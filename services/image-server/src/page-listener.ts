@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import { PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello } from '@ferry/transport';
 
 /** What a page stream writes into: a checkpoint being received, found by id and token. */
@@ -7,6 +9,12 @@ export interface PageTarget {
   write(offset: number, data: Buffer): { written: Promise<void>; durable: Promise<void> };
   /** The stream broke before the checkpoint committed. */
   broken(why: string): void;
+}
+
+/** What a fetch's page stream sends: a committed checkpoint's pages file, whole. */
+export interface PageSource {
+  file: string;
+  length: number;
 }
 
 export interface PageListener {
@@ -20,10 +28,16 @@ const HELLO_MAX = 4096;
 /**
  * The server's end of the page stream (see @ferry/transport page-stream.ts). One connection per
  * checkpoint; a connection that does not name an open checkpoint with its token is cut. Reading
- * pauses while a frame is being written, so a fast dumper is held back by TCP itself.
+ * pauses while a frame is being written, so a fast dumper is held back by TCP itself. A hello
+ * whose token is a fetch's (SOURCE_FOR) gets that checkpoint's pages sent instead.
  */
-export async function listenForPages(host: string, port: number, targetFor: (hello: PageStreamHello) => PageTarget | undefined): Promise<PageListener> {
-  const server = net.createServer((socket) => void serve(socket, targetFor).catch(() => socket.destroy()));
+export async function listenForPages(
+  host: string,
+  port: number,
+  targetFor: (hello: PageStreamHello) => PageTarget | undefined,
+  sourceFor: (hello: PageStreamHello) => PageSource | undefined = () => undefined,
+): Promise<PageListener> {
+  const server = net.createServer((socket) => void serve(socket, targetFor, sourceFor).catch(() => socket.destroy()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -32,11 +46,14 @@ export async function listenForPages(host: string, port: number, targetFor: (hel
   return { host, port: address.port, close: () => server.close() };
 }
 
-async function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTarget | undefined): Promise<void> {
+async function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTarget | undefined, sourceFor: (hello: PageStreamHello) => PageSource | undefined): Promise<void> {
   const reader = new SocketReader(socket);
   const helloLength = (await reader.read(4)).readUInt32LE(0);
   if (helloLength > HELLO_MAX) throw new Error('bad hello');
-  const target = targetFor(JSON.parse((await reader.read(helloLength)).toString('utf8')) as PageStreamHello);
+  const hello = JSON.parse((await reader.read(helloLength)).toString('utf8')) as PageStreamHello;
+  const source = sourceFor(hello);
+  if (source) return send(socket, source);
+  const target = targetFor(hello);
   if (!target) throw new Error('no such checkpoint');
   let finished = false;
   socket.on('close', () => finished || target.broken('its page stream closed before the commit'));
@@ -61,6 +78,17 @@ async function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => 
     socket.destroy();
   } finally {
     finished = true;
+  }
+}
+
+/** Sends SOURCE and closes; a failure destroys the socket, which the fetcher sees as a short stream. */
+async function send(socket: net.Socket, source: PageSource): Promise<void> {
+  const fh = await fs.open(source.file, 'r');
+  try {
+    if (source.length === 0) socket.end();
+    else await pipeline(fh.createReadStream({ start: 0, end: source.length - 1, highWaterMark: 4 << 20, autoClose: false }), socket);
+  } finally {
+    await fh.close();
   }
 }
 

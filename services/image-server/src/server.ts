@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { checkCheckpointId, OFFSET_HEADER, PART_HEADER, respondData, respondError, respondJson, subjects, SUBJECT_PREFIX, type CheckpointSummary, type Msg, type NatsConnection, type OpenReply, type OpenRequest, type PageStreamHello, type ReadRequest } from '@ferry/transport';
-import { listenForPages, type PageListener, type PageTarget } from './page-listener.js';
+import { checkCheckpointId, OFFSET_HEADER, PART_HEADER, respondData, respondError, respondJson, subjects, SUBJECT_PREFIX, type CheckpointSummary, type FetchReply, type FetchRequest, type Msg, type NatsConnection, type OpenReply, type OpenRequest, type PageStreamHello, type ReadRequest } from '@ferry/transport';
+import { listenForPages, type PageListener, type PageSource, type PageTarget } from './page-listener.js';
 import { summaryOf } from './checkpoint-index.js';
 import { IncomingCheckpoint } from './incoming.js';
 import { keepLast } from './retention.js';
@@ -27,6 +27,13 @@ interface Session {
   timer?: NodeJS.Timeout;
 }
 
+/** A fetch's page stream, offered and not yet taken; forgotten after idleMs. */
+interface FetchOffer {
+  checkpointId: string;
+  length: number;
+  timer: NodeJS.Timeout;
+}
+
 export interface ImageServer {
   close(): Promise<void>;
 }
@@ -34,6 +41,8 @@ export interface ImageServer {
 /** Serves the image server's protocol (see @ferry/transport protocol.ts) on NC from STORE. */
 export async function startImageServer(o: ImageServerOptions): Promise<ImageServer> {
   const sessions = new Map<string, Session>();
+  /** By token: each is good for one connection. */
+  const offers = new Map<string, FetchOffer>();
 
   const drop = (id: string, why: string) => {
     const s = sessions.get(id);
@@ -71,7 +80,14 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
       broken: (why) => drop(s.incoming.checkpointId, why),
     };
   };
-  const pages: PageListener | undefined = o.pageStream && (await listenForPages(o.pageStream.host, o.pageStream.port, pageTarget));
+  const pageSource = (hello: PageStreamHello): PageSource | undefined => {
+    const offer = offers.get(hello.token);
+    if (!offer || offer.checkpointId !== hello.checkpointId) return undefined;
+    offers.delete(hello.token);
+    clearTimeout(offer.timer);
+    return { file: o.store.fileOf(offer.checkpointId, 'pages'), length: offer.length };
+  };
+  const pages: PageListener | undefined = o.pageStream && (await listenForPages(o.pageStream.host, o.pageStream.port, pageTarget, pageSource));
   const answer = (msg: Msg, work: () => Promise<void>) => {
     work().catch((e: Error) => respondError(msg, e.message));
   };
@@ -143,12 +159,19 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
     }),
     [subjects.read]: (msg) => answer(msg, async () => {
       const r = msg.json<ReadRequest>();
-      const index = await committedIndex(o.store, r.checkpointId);
-      const size = r.part === 'records' ? index.recordBytes : index.pageBytes;
-      if (!Number.isSafeInteger(r.offset) || !Number.isSafeInteger(r.length) || r.offset < 0 || r.length < 0 || r.offset + r.length > size) {
-        throw new Error(`bytes ${r.offset}+${r.length} are outside the ${size} bytes of ${r.part}`);
-      }
+      checkCheckpointId(r.checkpointId);
       respondData(msg, await o.store.read(r.checkpointId, r.part, r.offset, r.length));
+    }),
+    [subjects.fetch]: (msg) => answer(msg, async () => {
+      const { checkpointId } = msg.json<FetchRequest>();
+      const index = await committedIndex(o.store, checkpointId);
+      const reply: FetchReply = {};
+      if (pages) {
+        const token = randomBytes(16).toString('hex');
+        offers.set(token, { checkpointId, length: index.pageBytes, timer: setTimeout(() => offers.delete(token), o.idleMs) });
+        reply.pageStream = { host: pages.host, port: pages.port, token };
+      }
+      respondJson(msg, reply);
     }),
   };
 
@@ -162,6 +185,7 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
       for (const sub of subs) sub.unsubscribe();
       pages?.close();
       for (const s of sessions.values()) clearTimeout(s.timer);
+      for (const f of offers.values()) clearTimeout(f.timer);
       await Promise.allSettled([...sessions.values()].map((s) => s.queue));
     },
   };

@@ -13,8 +13,21 @@ import type { CheckpointIndex } from './checkpoint-index.js';
  */
 export const INDEX_FILE = 'index.json';
 const TRASH_PREFIX = '.deleting-';
+/** How long a checkpoint read over NATS stays open after its last chunk. */
+const READER_IDLE_MS = 5000;
+
+/** A committed checkpoint being read: its index and files, opened once for all its chunks. */
+interface Reader {
+  index: Promise<CheckpointIndex | undefined>;
+  files: Partial<Record<Part, Promise<fs.FileHandle>>>;
+  /** Reads in progress; the idle timer runs only while there are none. */
+  busy: number;
+  timer?: NodeJS.Timeout;
+}
 
 export class CheckpointStore {
+  private readonly readers = new Map<string, Reader>();
+
   constructor(readonly root: string) {}
 
   /** Creates the store, and drops what a previous run left unfinished: uncommitted streams and half-done deletes. */
@@ -88,19 +101,47 @@ export class CheckpointStore {
 
   /** Renamed away first, so it leaves the list at once even if removing a large one takes time. */
   async remove(checkpointId: string): Promise<void> {
+    this.forgetReader(checkpointId);
     const trash = path.join(this.root, `${TRASH_PREFIX}${checkpointId}`);
     await fs.rename(this.dirOf(checkpointId), trash);
     await fs.rm(trash, { recursive: true, force: true });
   }
 
+  /**
+   * LENGTH bytes of a committed checkpoint's PART at OFFSET. A fetch over NATS asks for one chunk
+   * at a time: reading index.json and opening the file again for each cost more than the read.
+   */
   async read(checkpointId: string, part: Part, offset: number, length: number): Promise<Buffer> {
-    const fh = await fs.open(this.fileOf(checkpointId, part), 'r');
+    let r = this.readers.get(checkpointId);
+    if (!r) this.readers.set(checkpointId, (r = { index: this.readIndex(checkpointId), files: {}, busy: 0 }));
+    r.busy++;
+    clearTimeout(r.timer);
     try {
+      const index = await r.index;
+      if (!index) throw new Error(`no committed checkpoint ${checkpointId}`);
+      const size = part === 'records' ? index.recordBytes : index.pageBytes;
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+        throw new Error(`bytes ${offset}+${length} are outside the ${size} bytes of ${part}`);
+      }
+      const fh = await (r.files[part] ??= fs.open(this.fileOf(checkpointId, part), 'r'));
       const data = Buffer.allocUnsafe(length);
       const n = await readFully(fh, data, length, offset);
       return data.subarray(0, n);
+    } catch (e) {
+      // Nothing failed is kept: the next read starts afresh.
+      this.forgetReader(checkpointId);
+      throw e;
     } finally {
-      await fh.close();
+      if (--r.busy === 0 && this.readers.get(checkpointId) === r) r.timer = setTimeout(() => this.forgetReader(checkpointId), READER_IDLE_MS).unref();
     }
+  }
+
+  /** Closes a reader; reads still in progress finish first (a FileHandle closes after its pending operations). */
+  private forgetReader(checkpointId: string): void {
+    const r = this.readers.get(checkpointId);
+    if (!r) return;
+    this.readers.delete(checkpointId);
+    clearTimeout(r.timer);
+    for (const f of Object.values(r.files)) void f.then((fh) => fh.close()).catch(() => {});
   }
 }

@@ -1,9 +1,14 @@
 // The page stream on its own: bytes arrive at their offsets, acks come only once the target says
-// they are durable, and a connection with the wrong token gets nothing and is cut.
+// they are durable, and a connection with the wrong token gets nothing and is cut. A fetch's
+// token gets a file sent, once; a stream shorter than promised, or none at all, says so.
 import { test } from 'node:test';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { PageStreamWriter, PAGE_FRAME_MAX } from '@ferry/transport';
+import { PageStreamWriter, PAGE_FRAME_MAX, receivePages } from '@ferry/transport';
 import { listenForPages, type PageTarget } from '../src/page-listener.js';
 
 function recordingTarget() {
@@ -55,3 +60,37 @@ test('a wrong token is cut off', async () => {
     listener.close();
   }
 });
+
+test('a fetch takes a file over its token once; a short one fails, an unreachable one falls back', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-page-fetch-'));
+  const data = randomBytes(3 * PAGE_FRAME_MAX + 4096);
+  fs.writeFileSync(path.join(dir, 'pages'), data);
+  const tokens = new Map([['once', data.length], ['short', data.length + 4096]]);
+  const listener = await listenForPages('127.0.0.1', 0, () => undefined, (hello) => {
+    const length = tokens.get(hello.token);
+    tokens.delete(hello.token);
+    return length === undefined ? undefined : { file: path.join(dir, 'pages'), length };
+  });
+  try {
+    const offer = (token: string) => ({ host: listener.host, port: listener.port, token });
+    assert.equal(await receivePages(offer('once'), { checkpointId: 'c1', token: 'once' }, path.join(dir, 'a'), data.length), true);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'a')), data);
+    await assert.rejects(receivePages(offer('once'), { checkpointId: 'c1', token: 'once' }, path.join(dir, 'b'), data.length), /ended after 0 of \d+ bytes/);
+    await assert.rejects(receivePages(offer('short'), { checkpointId: 'c1', token: 'short' }, path.join(dir, 'c'), data.length + 4096), new RegExp(`ended after ${data.length} of ${data.length + 4096} bytes`));
+    const closed = { host: '127.0.0.1', port: await freePort(), token: 'x' };
+    assert.equal(await receivePages(closed, { checkpointId: 'c1', token: 'x' }, path.join(dir, 'd'), 1), false);
+    assert.equal(fs.existsSync(path.join(dir, 'd')), false, 'nothing written before the fallback');
+  } finally {
+    listener.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A port nothing listens on (just closed). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}

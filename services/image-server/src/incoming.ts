@@ -16,6 +16,8 @@ export class IncomingCheckpoint {
   private readonly verifier = new StreamVerifier();
   private readonly index = new IndexBuilder();
   private closed = false;
+  /** Writes and syncs under way: the files close only after them (a dropped stream may still have some). */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Per file, the latest fdatasync, and whether it has yet to start (then it covers what is written meanwhile). */
   private readonly syncs: Record<Part, { last: Promise<void>; waiting: boolean }> = {
     records: { last: Promise.resolve(), waiting: false },
@@ -49,7 +51,8 @@ export class IncomingCheckpoint {
     if (part === 'records') {
       for (const frame of this.assembler.push(data)) this.index.add(this.verifier.accept(frame));
     }
-    await writeAll(this.files[part], data, offset);
+    if (this.closed) throw new Error(`checkpoint ${this.checkpointId} was dropped`);
+    await this.track(writeAll(this.files[part], data, offset));
     this.ends[part] += data.length;
   }
 
@@ -64,7 +67,8 @@ export class IncomingCheckpoint {
     s.waiting = true;
     s.last = s.last.catch(() => {}).then(() => {
       s.waiting = false;
-      return this.files[part].datasync();
+      if (this.closed) throw new Error(`checkpoint ${this.checkpointId} was dropped`);
+      return this.track(this.files[part].datasync());
     });
     return s.last;
   }
@@ -98,9 +102,17 @@ export class IncomingCheckpoint {
     return this.index.build({ workload: this.request.workload || this.index.defaultWorkload(), committedAt: '', recordBytes: this.ends.records, pageBytes: this.ends.pages });
   }
 
+  private track<T>(op: Promise<T>): Promise<T> {
+    this.inFlight.add(op);
+    const settled = () => this.inFlight.delete(op);
+    op.then(settled, settled);
+    return op;
+  }
+
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
     await Promise.all([this.files.records.close(), this.files.pages.close()]);
   }
 }

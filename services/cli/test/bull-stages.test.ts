@@ -48,6 +48,8 @@ test('a participant that throws fails its stage, named, and the participants aft
     const done: string[] = [];
     await stages.run('RESTORE_NS', []);
     await stages.run('RESTORE_SHARED', []);
+    // Nobody to wait for: no flow, no time.
+    assert.deepEqual(stages.reports.get('RESTORE_NS'), { participants: 0, ms: 0, barrierMs: 0 });
     const run = stages.run('FORKING', participants(5, done, (i) => { if (i === 2) throw new Error('no such pid'); }));
     await assert.rejects(run, (e: unknown) => e instanceof StageError && e.message === 'stage FORKING: p2: no such pid');
     await new Promise((r) => setTimeout(r, 200));

@@ -62,17 +62,31 @@ export class PageStreamWriter {
     return new PageStreamWriter(socket);
   }
 
-  /** Sends DATA as the page store's bytes at OFFSET; waits while too much is unacked. `data` is not kept. */
+  /**
+   * Sends DATA as the page store's bytes at OFFSET; waits while too much is unacked. `data` is not
+   * copied: the socket holds it until the kernel has taken it, and only then does this resolve (the
+   * caller reuses it after that; a copy of every run cost a fifth of the stream's time).
+   */
   async write(offset: number, data: Buffer): Promise<void> {
+    let last: { out: boolean } | undefined;
     for (let from = 0; from < data.length; from += PAGE_FRAME_MAX) {
       while (this.sent - this.acked >= UNACKED_MAX && !this.failure) await this.change();
       if (this.failure) throw this.failure;
       const piece = data.subarray(from, Math.min(data.length, from + PAGE_FRAME_MAX));
+      const written = { out: false };
+      this.socket.cork();
       this.socket.write(pageFrameHeader(offset + from, piece.length));
-      // A copy: the socket sends later, and the caller reuses its buffer.
-      this.socket.write(Buffer.from(piece));
+      this.socket.write(piece, () => {
+        written.out = true;
+        this.wake();
+      });
+      this.socket.uncork();
+      last = written;
       this.sent = offset + from + piece.length;
     }
+    // Write callbacks come in order: the last piece out means all of DATA is.
+    while (last && !last.out && !this.failure) await this.change();
+    if (last && !last.out) throw this.failure;
   }
 
   /** Resolves once the server has fsynced everything sent. */

@@ -24,12 +24,17 @@ export interface PageListener {
 }
 
 const HELLO_MAX = 4096;
+/** Frame bytes handed to the target and not yet written: past this the socket pauses until they are. */
+const QUEUED_MAX = 16 << 20;
 
 /**
  * The server's end of the page stream (see @ferry/transport page-stream.ts). One connection per
- * checkpoint; a connection that does not name an open checkpoint with its token is cut. Reading
- * pauses while a frame is being written, so a fast dumper is held back by TCP itself. A hello
- * whose token is a fetch's (SOURCE_FOR) gets that checkpoint's pages sent instead.
+ * checkpoint; a connection that does not name an open checkpoint with its token is cut. Each frame
+ * is copied once, from the socket's chunks into its own buffer, and handed to the target while the
+ * socket reads on (awaiting each write before reading the next frame held the stream to a third of
+ * the disk's rate); reading pauses while more than QUEUED_MAX bytes are unwritten, so a fast dumper
+ * is still held back by TCP itself. A hello whose token is a fetch's (SOURCE_FOR) gets that
+ * checkpoint's pages sent instead.
  */
 export async function listenForPages(
   host: string,
@@ -37,7 +42,7 @@ export async function listenForPages(
   targetFor: (hello: PageStreamHello) => PageTarget | undefined,
   sourceFor: (hello: PageStreamHello) => PageSource | undefined = () => undefined,
 ): Promise<PageListener> {
-  const server = net.createServer((socket) => void serve(socket, targetFor, sourceFor).catch(() => socket.destroy()));
+  const server = net.createServer((socket) => serve(socket, targetFor, sourceFor));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -46,39 +51,95 @@ export async function listenForPages(
   return { host, port: address.port, close: () => server.close() };
 }
 
-async function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTarget | undefined, sourceFor: (hello: PageStreamHello) => PageSource | undefined): Promise<void> {
-  const reader = new SocketReader(socket);
-  const helloLength = (await reader.read(4)).readUInt32LE(0);
-  if (helloLength > HELLO_MAX) throw new Error('bad hello');
-  const hello = JSON.parse((await reader.read(helloLength)).toString('utf8')) as PageStreamHello;
-  const source = sourceFor(hello);
-  if (source) return send(socket, source);
-  const target = targetFor(hello);
-  if (!target) throw new Error('no such checkpoint');
-  let finished = false;
-  socket.on('close', () => finished || target.broken('its page stream closed before the commit'));
-  try {
-    for (;;) {
-      const header = await reader.read(PAGE_FRAME_HEADER).catch(() => undefined);
-      if (!header) return;
-      const offset = Number(header.readBigUInt64LE(0));
-      const length = header.readUInt32LE(8);
-      if (length === 0 || length > PAGE_FRAME_MAX) throw new Error(`a page frame of ${length} bytes`);
-      const end = offset + length;
-      const { written, durable } = target.write(offset, await reader.read(length));
-      await written;
-      void durable.then(() => {
-        const ack = Buffer.allocUnsafe(8);
-        ack.writeBigUInt64LE(BigInt(end));
-        socket.write(ack);
-      }, () => socket.destroy());
-    }
-  } catch (e) {
-    target.broken(`its page stream: ${(e as Error).message}`);
+function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTarget | undefined, sourceFor: (hello: PageStreamHello) => PageSource | undefined): void {
+  let target: PageTarget | undefined;
+  let over = false;
+  /** Cuts the connection; a target is told why (once). */
+  const fail = (why: string) => {
+    if (!over) target?.broken(why);
+    over = true;
     socket.destroy();
-  } finally {
-    finished = true;
-  }
+  };
+  socket.on('error', () => {});
+  socket.on('close', () => fail('its page stream closed before the commit'));
+
+  let queued = 0;
+  const frameDone = (length: number) => {
+    queued -= length;
+    if (queued <= QUEUED_MAX && socket.isPaused() && !over) socket.resume();
+  };
+  const toTarget = (offset: number, data: Buffer) => {
+    const end = offset + data.length;
+    const { written, durable } = target!.write(offset, data);
+    queued += data.length;
+    if (queued > QUEUED_MAX) socket.pause();
+    written.then(() => frameDone(data.length), (e: Error) => fail(`its page stream: ${e.message}`));
+    durable.then(() => {
+      const ack = Buffer.allocUnsafe(8);
+      ack.writeBigUInt64LE(BigInt(end));
+      socket.write(ack);
+    }, () => socket.destroy());
+  };
+
+  // What the bytes coming in are for: the hello's length, the hello, a frame header, a frame body.
+  type Want = 'helloLength' | 'hello' | 'header' | 'body';
+  let want: Want = 'helloLength';
+  let into: Buffer = Buffer.allocUnsafe(4);
+  let have = 0;
+  let frameOffset = 0;
+  const header = Buffer.allocUnsafe(PAGE_FRAME_HEADER);
+  /** INTO is full: takes it, and says what to read next. */
+  const complete = (): void => {
+    switch (want) {
+      case 'helloLength': {
+        const length = into.readUInt32LE(0);
+        if (length === 0 || length > HELLO_MAX) throw new Error('bad hello');
+        return expect('hello', Buffer.allocUnsafe(length));
+      }
+      case 'hello': {
+        const hello = JSON.parse(into.toString('utf8')) as PageStreamHello;
+        const source = sourceFor(hello);
+        if (source) {
+          over = true;
+          socket.removeListener('data', onData);
+          void send(socket, source).catch(() => socket.destroy());
+          return;
+        }
+        target = targetFor(hello);
+        if (!target) throw new Error('no such checkpoint');
+        return expect('header', header);
+      }
+      case 'header': {
+        frameOffset = Number(header.readBigUInt64LE(0));
+        const length = header.readUInt32LE(8);
+        if (length === 0 || length > PAGE_FRAME_MAX) throw new Error(`a page frame of ${length} bytes`);
+        return expect('body', Buffer.allocUnsafe(length));
+      }
+      case 'body':
+        toTarget(frameOffset, into);
+        return expect('header', header);
+    }
+  };
+  const expect = (next: Want, buffer: Buffer) => {
+    want = next;
+    into = buffer;
+    have = 0;
+  };
+  const onData = (chunk: Buffer) => {
+    try {
+      for (let at = 0; at < chunk.length && !over; ) {
+        const take = Math.min(into.length - have, chunk.length - at);
+        chunk.copy(into, have, at, at + take);
+        have += take;
+        at += take;
+        if (have === into.length) complete();
+      }
+    } catch (e) {
+      if (target) fail(`its page stream: ${(e as Error).message}`);
+      else socket.destroy();
+    }
+  };
+  socket.on('data', onData);
 }
 
 /** Sends SOURCE and closes; a failure destroys the socket, which the fetcher sees as a short stream. */
@@ -89,42 +150,5 @@ async function send(socket: net.Socket, source: PageSource): Promise<void> {
     else await pipeline(fh.createReadStream({ start: 0, end: source.length - 1, highWaterMark: 4 << 20, autoClose: false }), socket);
   } finally {
     await fh.close();
-  }
-}
-
-/** Reads exact byte counts from a socket, pausing it when nobody is reading. */
-class SocketReader {
-  private chunks: Buffer[] = [];
-  private length = 0;
-  private ended = false;
-  private waiter?: () => void;
-
-  constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.chunks.push(d);
-      this.length += d.length;
-      if (this.length > 2 * PAGE_FRAME_MAX) socket.pause();
-      this.waiter?.();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.waiter?.();
-    });
-    socket.on('error', () => {});
-  }
-
-  async read(n: number): Promise<Buffer> {
-    while (this.length < n) {
-      if (this.ended) throw new Error('the page stream ended');
-      this.socket.resume();
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-      this.waiter = undefined;
-    }
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
-    const out = Buffer.from(all.subarray(0, n));
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.length = rest.length;
-    return out;
   }
 }

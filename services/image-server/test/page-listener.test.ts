@@ -48,6 +48,37 @@ test('pages arrive at their offsets, and are acked only once durable', async () 
   }
 });
 
+test('frames keep being read while a write is under way, up to a bound', async () => {
+  const offsets: number[] = [];
+  const writes: (() => void)[] = [];
+  const target: PageTarget = {
+    write: (offset) => {
+      offsets.push(offset);
+      return { written: new Promise<void>((resolve) => writes.push(resolve)), durable: new Promise<void>(() => {}) };
+    },
+    broken: () => {},
+  };
+  const listener = await listenForPages('127.0.0.1', 0, () => target);
+  try {
+    const writer = await PageStreamWriter.connect({ host: listener.host, port: listener.port, token: 't' }, { checkpointId: 'c1', token: 't' });
+    const data = randomBytes(24 * PAGE_FRAME_MAX);
+    // Not awaited: it resolves only once the socket has taken everything, and reading pauses.
+    const sent = writer.write(0, data);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(offsets.length > 1, 'the next frame is read before the first is written');
+    assert.ok(offsets.length < 24, `reading pauses while too much is unwritten (${offsets.length} frames taken)`);
+    for (let i = 0; i < 24 && offsets.length < 24; i++) {
+      for (const w of writes.splice(0)) w();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(offsets, Array.from({ length: 24 }, (_, i) => i * PAGE_FRAME_MAX), 'reading resumes once the writes are done');
+    await sent;
+    writer.close();
+  } finally {
+    listener.close();
+  }
+});
+
 test('a wrong token is cut off', async () => {
   const { target, stored } = recordingTarget();
   const listener = await listenForPages('127.0.0.1', 0, (hello) => (hello.token === 'good' ? target : undefined));

@@ -2,6 +2,8 @@
 // NamespaceHost with its own pids, mounts and network, reaching NATS, Redis and the image server
 // over its veth link. Each runs `ferry agent`; everything is stopped by pid and removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './build.js';
 import { Scratch } from './scratch.js';
@@ -116,6 +118,8 @@ export async function withCluster(options: ClusterOptions, body: (c: Cluster) =>
     await nats.close();
     storeDir.remove();
     scratch.remove();
+    // Where the agents fetched checkpoints (they were killed, so nobody else removes it).
+    for (const agent of agents) fs.rmSync(path.join(os.tmpdir(), `ferry-agent-${agent.name}`), { recursive: true, force: true });
   }
 }
 

@@ -22,8 +22,8 @@ export class HostQueue {
   private constructor(
     readonly host: string,
     readonly queue: Queue,
-    private readonly client: Redis,
-    private readonly events: QueueEvents | undefined,
+    readonly client: Redis,
+    readonly events: QueueEvents | undefined,
   ) {}
 
   /** REDIS_URL: --redis as given, else $FERRY_REDIS_URL. */

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Queue, QueueEvents, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { redisConfig } from '@ferry/restorer/bullmq';
+import type { Job } from 'bullmq';
 import { natsOption } from './nats-options.js';
 import { fail } from './fail.js';
 import { pidArg } from './pid-arg.js';
 import { present, agentKey, migrationSourceKey } from './agent-presence.js';
 import { readOutcome } from './migration-outcome.js';
 import { progressDisplay } from './migrate-progress.js';
-import { hostPrefix, JOB_QUEUE, thisHost, type MigrateJob, type MigrationProgress, type MigrationReport } from './host-jobs.js';
+import { HostQueue } from './host-queue.js';
+import { hostPrefix, thisHost, type MigrateJob, type MigrationProgress, type MigrationReport } from './host-jobs.js';
 
 const WATCH_MS = 1000;
 
@@ -28,36 +27,26 @@ export function registerMigrate(program: Command): void {
     .option('--redis <url>', 'Redis of the job queues (default $FERRY_REDIS_URL)')
     .option('--json', 'progress and the summary as JSON lines on stdout'))
     .action(async (o) => {
-      const redis = redisConfig(o.redis ?? process.env.FERRY_REDIS_URL);
       const from: string = o.from ?? thisHost();
-      const client = new Redis({ ...redis.options, maxRetriesPerRequest: 1 });
-      client.on('error', () => {});
-      let queue: Queue | undefined, events: QueueEvents | undefined;
+      let source: HostQueue | undefined;
       const display = progressDisplay(!!o.json);
       try {
         if (from === o.to) throw new Error(`the tree is on ${from} already`);
         hostPrefix(o.to);
-        if (!(await present(client, agentKey(from)))) throw new Error(`no agent serves host ${from}: start \`ferry agent --host ${from}\` there`);
-        queue = new Queue<MigrateJob, MigrationReport>(JOB_QUEUE, { connection: redis.options, prefix: hostPrefix(from) });
-        events = new QueueEvents(JOB_QUEUE, { connection: redis.options, prefix: hostPrefix(from) });
-        queue.on('error', () => {});
-        events.on('error', () => {});
-        await events.waitUntilReady();
+        source = await HostQueue.open(from, o.redis, { agentNeeded: true, events: true });
         const migrationId = randomUUID();
-        events.on('progress', ({ jobId, data }) => {
+        source.events!.on('progress', ({ jobId, data }) => {
           if (jobId === migrationId) display.update(data as MigrationProgress);
         });
-        const job = await queue.add('migrate', { pid: o.pid, to: o.to, migrationId }, { jobId: migrationId, removeOnComplete: true, removeOnFail: true });
-        const report = await outcomeOf(job, events, client, from, migrationId);
+        const job = await source.queue.add('migrate', { pid: o.pid, to: o.to, migrationId }, { jobId: migrationId, removeOnComplete: true, removeOnFail: true });
+        const report = await outcomeOf(job, source, migrationId);
         display.stop();
         process.stdout.write(o.json ? `${JSON.stringify({ event: 'migrated', ...report })}\n` : describeMigration(report));
       } catch (e) {
         display.stop();
         fail('migrate', e);
       } finally {
-        await events?.close().catch(() => {});
-        await queue?.close().catch(() => {});
-        client.disconnect();
+        await source?.close();
       }
     });
 }
@@ -66,7 +55,8 @@ export function registerMigrate(program: Command): void {
  * The migration's report, from its job or, if agent a died meanwhile, from the outcome its dumper
  * left in Redis; a rejection if it failed, or if neither the agent nor the dumper is there to finish.
  */
-async function outcomeOf(job: Job<MigrateJob, MigrationReport>, events: QueueEvents, client: Redis, from: string, migrationId: string): Promise<MigrationReport> {
+async function outcomeOf(job: Job<MigrateJob, MigrationReport>, source: HostQueue, migrationId: string): Promise<MigrationReport> {
+  const { client, host: from } = source;
   let timer: NodeJS.Timeout | undefined;
   const watched = new Promise<MigrationReport>((resolve, reject) => {
     let absent = 0;
@@ -82,7 +72,7 @@ async function outcomeOf(job: Job<MigrateJob, MigrationReport>, events: QueueEve
     }, WATCH_MS);
   });
   try {
-    return await Promise.race([job.waitUntilFinished(events) as Promise<MigrationReport>, watched]);
+    return await Promise.race([job.waitUntilFinished(source.events!) as Promise<MigrationReport>, watched]);
   } finally {
     clearInterval(timer);
   }

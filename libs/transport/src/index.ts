@@ -9,3 +9,4 @@ export { fetchCheckpoint, listCheckpoints, showCheckpoint, deleteCheckpoint } fr
 export * from './protocol.js';
 export { PageStreamWriter, receivePages, FETCH_CONNECT_TIMEOUT_MS, PAGE_ACK_BYTES, PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello, type PageStreamOffer } from './page-stream.js';
 export type { NatsConnection, Msg } from '@nats-io/transport-node';
+export { listenForPages, type PageListener, type PageSource, type PageTarget } from './page-listener.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { checkCheckpointId, OFFSET_HEADER, PART_HEADER, respondData, respondError, respondJson, subjects, SUBJECT_PREFIX, type CheckpointSummary, type FetchReply, type FetchRequest, type Msg, type NatsConnection, type OpenReply, type OpenRequest, type PageStreamHello, type ReadRequest } from '@ferry/transport';
-import { listenForPages, type PageListener, type PageSource, type PageTarget } from './page-listener.js';
+import { listenForPages, type PageListener, type PageSource, type PageTarget } from '@ferry/transport';
 import { summaryOf } from './checkpoint-index.js';
 import { IncomingCheckpoint } from './incoming.js';
 import { keepLast } from './retention.js';

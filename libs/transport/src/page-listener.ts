@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello } from '@ferry/transport';
+import { PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello } from './page-stream.js';
 
 /** What a page stream writes into: a checkpoint being received, found by id and token. */
 export interface PageTarget {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { PageStreamWriter, PAGE_FRAME_MAX, receivePages } from '@ferry/transport';
+import { PageStreamWriter, PAGE_FRAME_MAX, receivePages } from '../src/page-stream.js';
 import { listenForPages, type PageTarget } from '../src/page-listener.js';
 
 function recordingTarget() {

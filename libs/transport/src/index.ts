@@ -10,3 +10,4 @@ export * from './protocol.js';
 export { PageStreamWriter, receivePages, FETCH_CONNECT_TIMEOUT_MS, PAGE_ACK_BYTES, PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello, type PageStreamOffer } from './page-stream.js';
 export type { NatsConnection, Msg } from '@nats-io/transport-node';
 export { listenForPages, type PageListener, type PageSource, type PageTarget } from './page-listener.js';
+export { PageFile, type PageFileOptions } from './page-file.js';

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import { writeAll } from '@ferry/proto';
+import type { PageTarget } from './page-listener.js';
+
+export interface PageFileOptions {
+  /**
+   * Whether an ack means "on disk": the image server's copy must survive it, a target host's
+   * scratch copy (restored from moments later, gone with its agent anyway) need not.
+   */
+  sync: boolean;
+  /** Told once when the stream breaks before it was finished. */
+  onBroken?: (why: string) => void;
+  /** Told of every write, for idle timers. */
+  onWrite?: () => void;
+}
+
+/**
+ * A page stream's bytes stored into one file at the offsets the frames name. Frames must come in
+ * order (the stream is TCP): a gap or overlap is refused, so the file is always a prefix.
+ */
+export class PageFile implements PageTarget {
+  private end = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private failure?: Error;
+  private over = false;
+
+  private constructor(readonly path: string, private readonly fh: fs.FileHandle, private readonly o: PageFileOptions) {}
+
+  /** Creates FILE (it must not exist). */
+  static async create(file: string, o: PageFileOptions): Promise<PageFile> {
+    return new PageFile(file, await fs.open(file, 'wx'), o);
+  }
+
+  /** Bytes stored so far. */
+  get bytes(): number {
+    return this.end;
+  }
+
+  write(offset: number, data: Buffer): { written: Promise<void>; durable: Promise<void> } {
+    this.o.onWrite?.();
+    const written = (this.queue = this.queue.then(async () => {
+      if (this.failure) throw this.failure;
+      if (offset !== this.end) throw (this.failure = new Error(`pages at byte ${offset}, expected byte ${this.end}: a frame was lost`));
+      await writeAll(this.fh, data, offset);
+      this.end += data.length;
+    }));
+    const durable = this.o.sync ? written.then(() => this.fh.datasync()) : written;
+    return { written, durable };
+  }
+
+  broken(why: string): void {
+    if (this.over) return;
+    this.over = true;
+    this.o.onBroken?.(why);
+  }
+
+  /** Waits for the writes under way, then closes; the stream counts as finished from here. */
+  async close(): Promise<void> {
+    this.over = true;
+    await this.queue.catch(() => {});
+    await this.fh.close();
+  }
+}

@@ -23,18 +23,32 @@ export async function deleteCheckpoint(nc: NatsConnection, checkpointId: string)
   await requestJson(nc, subjects.delete, { checkpointId });
 }
 
+export interface FetchOptions {
+  /**
+   * The checkpoint's pages, already here (a migration's target received them from the dumper):
+   * moved into the image (same filesystem), only the records are fetched.
+   */
+  pagesFile?: string;
+}
+
 /**
  * Copies a committed checkpoint from the image server into INTO_DIR (created, must not hold an
  * image) as a local image directory. Nothing is trusted here: the restorer loads it with
  * loadLocalImage, which verifies the chain, the commit and every page's crc before it acts, so
  * the existing local restore path restores remote checkpoints unchanged.
  */
-export async function fetchCheckpoint(nc: NatsConnection, checkpointId: string, intoDir: string): Promise<CheckpointSummary> {
+export async function fetchCheckpoint(nc: NatsConnection, checkpointId: string, intoDir: string, o: FetchOptions = {}): Promise<CheckpointSummary> {
   const summary = await showCheckpoint(nc, checkpointId);
   if (!summary.committed) throw new Error(`checkpoint ${checkpointId} is not committed (its dump has not finished): it cannot be restored`);
+  if (summary.pagesHeldBy && !o.pagesFile) throw new Error(`checkpoint ${checkpointId} cannot be restored from the image server: its pages went straight to host ${summary.pagesHeldBy} in its migration, and only its records were stored`);
   await fs.mkdir(intoDir, { recursive: true });
   await fetchPart(nc, checkpointId, 'records', summary.recordBytes, path.join(intoDir, RECORDS_FILE));
   const pages = path.join(intoDir, PAGES_FILE);
+  if (o.pagesFile) {
+    // Whether they are the right bytes is the restore's check (each run's crc from the records).
+    await fs.rename(o.pagesFile, pages);
+    return summary;
+  }
   // Over the server's page stream when it offers one we can reach, else over NATS.
   const { pageStream } = await requestJson<FetchReply>(nc, subjects.fetch, { checkpointId });
   const streamed = pageStream && (await receivePages(pageStream, { checkpointId, token: pageStream.token }, pages, summary.pageBytes).catch((e: Error) => {

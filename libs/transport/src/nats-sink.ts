@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FrameBuffer, pagesRecordFor, StreamWriter, type SinkState, type Commit, type KindPayloads, type LocalInventory, type PayloadKind, type RecordSink } from '@ferry/proto';
-import { PageStreamWriter } from './page-stream.js';
-import { CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type OpenReply, type OpenRequest, type Part } from './protocol.js';
+import { PageStreamWriter, type PageStreamOffer } from './page-stream.js';
+import { agentSubjects, CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type AgentPagesRequest, type OpenReply, type OpenRequest, type Part } from './protocol.js';
 import { request, requestJson } from './rpc.js';
 
 /**
@@ -22,6 +22,14 @@ const PROBE_MS = 1000;
 export interface NatsSinkOptions {
   workload?: string;
   keepLast?: number;
+  /**
+   * Send the pages to this host's agent instead of the image server (a migration): it is asked
+   * for an offer (agentSubjects.pages). When it does not answer or cannot be reached, the pages
+   * go to the server.
+   */
+  pagesTo?: string;
+  /** Told why the pages could not go to `pagesTo` (they go to the image server then). */
+  onPagesFallback?: (why: string) => void;
 }
 
 /**
@@ -29,14 +37,26 @@ export interface NatsSinkOptions {
  * StreamWriter numbers and chains it): the records as a byte stream of frames, cut into NATS
  * chunks the server acks once they are fsynced, and the pages as a byte stream whose offsets the
  * pages records give, on the TCP page stream the server offers (page-stream.ts), or as NATS
- * chunks like the records when it offers none.
+ * chunks like the records when it offers none. A migration sends the pages to the target host's
+ * agent instead (`pagesTo`); the server then keeps the records only.
  */
 export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory, options: NatsSinkOptions = {}): Promise<RecordSink> {
   const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID() });
-  const open: OpenRequest = { checkpointId: writer.checkpointId, workload: options.workload, keepLast: options.keepLast };
-  const reply = await requestJson<OpenReply>(nc, subjects.open, open);
-  let pageStream: PageStreamWriter | undefined;
-  if (reply.pageStream) {
+  const direct = options.pagesTo === undefined ? undefined : await pagesToAgent(nc, options.pagesTo, writer.checkpointId).catch((e: Error) => {
+    options.onPagesFallback?.(e.message);
+    return undefined;
+  });
+  const open: OpenRequest = { checkpointId: writer.checkpointId, workload: options.workload, keepLast: options.keepLast, pagesHeldBy: direct ? options.pagesTo : undefined };
+  let reply: OpenReply;
+  try {
+    reply = await requestJson<OpenReply>(nc, subjects.open, open);
+  } catch (e) {
+    direct?.close();
+    if (direct) await cancelPagesToAgent(nc, options.pagesTo!, writer.checkpointId);
+    throw e;
+  }
+  let pageStream = direct;
+  if (!direct && reply.pageStream) {
     try {
       pageStream = await PageStreamWriter.connect(reply.pageStream, { checkpointId: writer.checkpointId, token: reply.pageStream.token });
     } catch (e) {
@@ -44,7 +64,24 @@ export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory
       throw e;
     }
   }
-  return new NatsRecordSink(nc, writer, pageStream);
+  return new NatsRecordSink(nc, writer, pageStream, direct ? options.pagesTo : undefined);
+}
+
+async function pagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<PageStreamWriter> {
+  const request: AgentPagesRequest = { checkpointId };
+  const offer = await requestJson<PageStreamOffer>(nc, agentSubjects.pages(host), request);
+  try {
+    return await PageStreamWriter.connect(offer, { checkpointId, token: offer.token });
+  } catch (e) {
+    await cancelPagesToAgent(nc, host, checkpointId);
+    throw e;
+  }
+}
+
+/** Best effort: an agent that does not hear it removes the pages once no restore took them. */
+async function cancelPagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<void> {
+  const request: AgentPagesRequest = { checkpointId, cancel: true };
+  await requestJson(nc, agentSubjects.pages(host), request).catch(() => {});
 }
 
 class NatsRecordSink implements RecordSink {
@@ -61,7 +98,7 @@ class NatsRecordSink implements RecordSink {
   private readonly failed: Promise<void>;
   private signalFailure!: () => void;
 
-  constructor(private readonly nc: NatsConnection, private readonly writer: StreamWriter, private readonly pageStream?: PageStreamWriter) {
+  constructor(private readonly nc: NatsConnection, private readonly writer: StreamWriter, private readonly pageStream?: PageStreamWriter, private readonly pagesHeldBy?: string) {
     this.checkpointId = writer.checkpointId;
     this.failed = new Promise((resolve) => (this.signalFailure = resolve));
     this.buffered.add(writer.inventoryRecord);
@@ -118,7 +155,10 @@ class NatsRecordSink implements RecordSink {
     // Chunks still in flight are not waited for: nothing of them remains here, and the server
     // refuses whatever arrives for a stream it dropped.
     // The server also drops a stream that goes quiet: if it cannot be told now, it cleans up anyway.
-    await request(this.nc, subjects.abort(this.checkpointId), '').catch(() => {});
+    await Promise.all([
+      request(this.nc, subjects.abort(this.checkpointId), '').catch(() => {}),
+      this.pagesHeldBy && cancelPagesToAgent(this.nc, this.pagesHeldBy, this.checkpointId),
+    ]);
   }
 
   private checkWritable(): void {

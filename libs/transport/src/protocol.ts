@@ -51,6 +51,11 @@ export interface OpenRequest {
   workload?: string;
   /** Keep only this many committed checkpoints of the workload (overrides the server's default). */
   keepLast?: number;
+  /**
+   * The pages go straight to this host's agent (a migration): the server stores the records only,
+   * checks that they chain and commit, and never offers the checkpoint's pages.
+   */
+  pagesHeldBy?: string;
 }
 
 export interface OpenReply {
@@ -73,6 +78,22 @@ export interface FetchRequest {
 export interface FetchReply {
   /** Where to take the pages from (see page-stream.ts); absent: read them over NATS. */
   pageStream?: PageStreamOffer;
+}
+
+/**
+ * An agent's page stream for a migration to its host: the source asks the target's agent for an
+ * offer, so that pages cross once, from the dumper to the host that restores them, instead of
+ * through the image server and back (which doubled the bytes moved in the downtime).
+ */
+export const agentSubjects = {
+  // Host names come from flags or the system: anything that is not a plain subject token is escaped.
+  pages: (host: string) => `ferry.agents.${host.replace(/[^A-Za-z0-9_-]/g, '_')}.pages`,
+};
+
+export interface AgentPagesRequest {
+  checkpointId: string;
+  /** The dump failed: drop what came (answered with an empty offer). */
+  cancel?: boolean;
 }
 
 export interface TaskSummary {
@@ -101,6 +122,8 @@ export interface CheckpointSummary {
   pageBytes: number;
   /** Bytes stored: records and pages. */
   size: number;
+  /** The host whose agent received the pages instead of the server (a migration's checkpoint). */
+  pagesHeldBy?: string;
   tasks: TaskSummary[];
   kindCounts: Record<string, number>;
 }

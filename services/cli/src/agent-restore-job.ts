@@ -4,6 +4,7 @@ import { BullStages, stageQueue, type RedisConfig } from '@ferry/restorer/bullmq
 import type { Log } from '@ferry/restorer';
 import { restoreSource, agentWorkDir } from './restore-source.js';
 import { claimTree } from './takeover.js';
+import type { AgentPages } from './agent-pages.js';
 import type { RestoreJob, RestoreJobResult } from './host-jobs.js';
 
 const STAGE_TIMEOUT_MS = Number(process.env.FERRY_STAGE_TIMEOUT_MS) || 60_000;
@@ -18,14 +19,18 @@ export interface AgentContext {
   verbose: boolean;
   /** Children node started (and reaps): the agent's own reaper leaves them alone. */
   spawned: Set<number>;
+  /** Pages sent here by migrations' sources; absent with --page-stream off. */
+  pages?: AgentPages;
 }
 
 /**
- * A restore job: fetch the checkpoint and restore it here, the stages as flows on this host's stage
+ * A restore job: fetch the checkpoint (only its records when a migration sent the pages here
+ * already) and restore it here, the stages as flows on this host's stage
  * queue (a child job per participant), each stage announced as the job's progress.
  */
 export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agent: AgentContext): Promise<RestoreJobResult> {
-  const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats, workDir: agentWorkDir(agent.host) });
+  const pagesFile = await agent.pages?.take(job.data.checkpointId);
+  const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats, workDir: agentWorkDir(agent.host), pagesFile });
   const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: STAGE_TIMEOUT_MS, log: agent.log });
   try {
     // A migration's source holds its tree until somebody claims it; a stored checkpoint has no source.

@@ -44,5 +44,7 @@ export function registerCheckpoints(program: Command): void {
 }
 
 function listing(all: CheckpointSummary[]): string {
-  return table(['ID', 'WORKLOAD', 'SIZE', 'CREATED', 'COMMITTED'], all.map((c) => [c.checkpointId, c.workload, mib(c.size), c.createdAt, c.committed ? 'yes' : 'no']));
+  // A migration's pages went to its target host: the server holds its records only.
+  const pages = (c: CheckpointSummary) => (c.pagesHeldBy ? `on ${c.pagesHeldBy}` : 'here');
+  return table(['ID', 'WORKLOAD', 'SIZE', 'PAGES', 'CREATED', 'COMMITTED'], all.map((c) => [c.checkpointId, c.workload, mib(c.size), pages(c), c.createdAt, c.committed ? 'yes' : 'no']));
 }

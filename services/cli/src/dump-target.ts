@@ -7,6 +7,10 @@ export interface DumpTargetFlags {
   nats?: string;
   name?: string;
   keepLast?: number;
+  /** A migration's target host: its agent receives the pages (see openNatsSink). */
+  pagesTo?: string;
+  /** Told what the operator should know (the pages could not go to `pagesTo`). */
+  say?: (line: string) => void;
 }
 
 /** Where `ferry dump` writes: DumpOptions for it, what to print once it is done, and what to close. */
@@ -23,7 +27,14 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
   // Connected before anything is frozen: a NATS that cannot be reached fails the dump untouched.
   const nc: NatsConnection = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry dump' });
   return {
-    options: { openSink: (inventory) => openNatsSink(nc, inventory, { workload: o.name, keepLast: o.keepLast }) },
+    options: {
+      openSink: (inventory) => openNatsSink(nc, inventory, {
+        workload: o.name,
+        keepLast: o.keepLast,
+        pagesTo: o.pagesTo,
+        onPagesFallback: (why) => o.say?.(`the pages go through the image server: host ${o.pagesTo}'s agent cannot take them (${why})`),
+      }),
+    },
     // The id is what `ferry restore --checkpoint` takes.
     done: (summary) => process.stdout.write(`${summary.checkpointId}\n`),
     close: () => nc.close().catch(() => {}),

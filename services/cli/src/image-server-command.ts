@@ -4,6 +4,7 @@ import { CheckpointStore, startImageServer } from '@ferry/image-server';
 import { fail } from './fail.js';
 import { natsOption } from './nats-options.js';
 import { countArg } from './count-arg.js';
+import { pageStreamArg } from './page-stream-arg.js';
 
 /** `ferry image-server --store DIR`: runs until SIGTERM or SIGINT. */
 export function registerImageServer(program: Command): void {
@@ -22,7 +23,7 @@ export function registerImageServer(program: Command): void {
       for (const id of await store.open()) log(`removed uncommitted checkpoint ${id}`);
       // This one reconnects: NATS restarting must not take the store down with it.
       const nc = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry image-server', reconnect: true });
-      const server = await startImageServer({ nc, store, idleMs: o.idleTimeout * 1000, keepLast: o.keepLast, log, pageStream: hostPort(o.pageStream) });
+      const server = await startImageServer({ nc, store, idleMs: o.idleTimeout * 1000, keepLast: o.keepLast, log, pageStream: pageStreamArg(o.pageStream) });
       const stop = async () => {
         await server.close();
         await nc.drain().catch(() => {});
@@ -35,11 +36,4 @@ export function registerImageServer(program: Command): void {
       fail('image-server', e);
     }
   });
-}
-
-function hostPort(value: string): { host: string; port: number } | undefined {
-  if (value === 'off') return undefined;
-  const m = /^(.+):(\d+)$/.exec(value);
-  if (!m) throw new Error(`--page-stream ${value}: expected host:port or off`);
-  return { host: m[1]!, port: Number(m[2]) };
 }

@@ -37,7 +37,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
   targetQueue.on('error', () => {});
   targetEvents.on('error', () => {});
   // Connected before anything is frozen: servers that cannot be reached fail the migration untouched.
-  const target = await dumpTarget({ imageServer: true, nats: o.nats });
+  const target = await dumpTarget({ imageServer: true, nats: o.nats, pagesTo: o.to, say: o.say });
   try {
     await client.connect();
     await targetEvents.waitUntilReady();

@@ -19,8 +19,10 @@ export function agentWorkDir(host: string): string {
 /**
  * -D DIR as it is, or --checkpoint ID fetched from the image server into a private directory
  * first: the restore then runs the local path, which verifies the whole image before acting.
+ * PAGES_FILE: the checkpoint's pages, received here already (a migration's target); it is moved
+ * into the image, or removed if the fetch fails.
  */
-export async function restoreSource(o: { imagesDir?: string; checkpoint?: string; nats?: string; workDir?: string }): Promise<RestoreSource> {
+export async function restoreSource(o: { imagesDir?: string; checkpoint?: string; nats?: string; workDir?: string; pagesFile?: string }): Promise<RestoreSource> {
   if (o.imagesDir !== undefined && o.checkpoint !== undefined) throw new Error('-D and --checkpoint exclude each other: give one');
   if (o.imagesDir !== undefined) return { dir: o.imagesDir, cleanup: async () => {} };
   if (o.checkpoint === undefined) throw new Error('from where? give -D DIR (a local image directory) or --checkpoint ID (from the image server)');
@@ -35,9 +37,10 @@ export async function restoreSource(o: { imagesDir?: string; checkpoint?: string
     await fs.rm(dir, { recursive: true, force: true });
   };
   try {
-    await withNats(o, (nc) => fetchCheckpoint(nc, o.checkpoint!, path.join(dir, 'image')));
+    await withNats(o, (nc) => fetchCheckpoint(nc, o.checkpoint!, path.join(dir, 'image'), { pagesFile: o.pagesFile }));
   } catch (e) {
     await cleanup();
+    if (o.pagesFile) await fs.rm(o.pagesFile, { force: true });
     throw e;
   }
   return { dir: path.join(dir, 'image'), cleanup };

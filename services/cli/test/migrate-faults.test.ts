@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readStat, sleep, waitUntil } from './harness/processes.js';
 import { treeCheck } from './harness/tree-workload.js';
-import { withCluster, startTree, startMemory, startMigration, strays, assertMovedToB, notTakenOver, type Cluster } from './harness/cluster.js';
-import { waitForPagesStreaming } from './harness/image-server.js';
+import { withCluster, startTree, startMemory, startMigration, strays, assertMovedToB, notTakenOver, waitForPagesAtB, type Cluster } from './harness/cluster.js';
 
 /** The tree must run on a, checking out, with nothing of it (or of the restore) left on b. */
 async function stayedOnA(c: Cluster, tree: Awaited<ReturnType<typeof startTree>>): Promise<void> {
@@ -49,7 +48,7 @@ test('NATS stopped while the pages stream out: the migration fails, the process 
   withCluster({}, async (c) => {
     const memory = await startMemory(c);
     const migration = startMigration(c, memory.pid);
-    await waitForPagesStreaming(c.store, 4 << 20);
+    await waitForPagesAtB(4 << 20);
     await c.nats.stop();
     const r = await migration.result;
     assert.notEqual(r.status, 0);

@@ -7,8 +7,8 @@ import { STAGES } from '@ferry/restorer';
 import { waitUntil } from './harness/processes.js';
 import { ferry } from './harness/ferry.js';
 import { treeCheck } from './harness/tree-workload.js';
-import { withCluster, startTree, startMemory, assertMovedToB, notTakenOver } from './harness/cluster.js';
-import { waitForPagesStreaming } from './harness/image-server.js';
+import fs from 'node:fs';
+import { withCluster, startTree, startMemory, assertMovedToB, notTakenOver, incomingPagesOfB, waitForPagesAtB } from './harness/cluster.js';
 
 test('a tree migrated from a to b runs there with its pids, its progress shown as JSON lines; to a host without an agent it stays on a', () => withCluster({}, async (c) => {
   const tree = await startTree(c);
@@ -31,6 +31,16 @@ test('a tree migrated from a to b runs there with its pids, its progress shown a
   assert.ok(lines.some((l) => l.phase === 'dumping' && l.pageBytes > 0), 'pages were reported as they streamed');
   assert.ok(stagesSeen.length > 0 && stagesSeen.every((s) => STAGES.includes(s)), `the stages on b: ${stagesSeen}`);
   await assertMovedToB(c, tree);
+
+  // The pages crossed once, straight to b: the image server holds the records only, and says so.
+  const stored = JSON.parse((await ferry(['checkpoints', '--json'], { env: c.env })).stdout) as { checkpointId: string; pagesHeldBy?: string; size: number; pageBytes: number }[];
+  const checkpoint = stored.find((s) => s.checkpointId === moved.checkpointId);
+  assert.equal(checkpoint?.pagesHeldBy, 'b');
+  assert.ok(checkpoint.pageBytes > 0 && checkpoint.size < checkpoint.pageBytes, `stored ${checkpoint.size} bytes of a checkpoint with ${checkpoint.pageBytes} bytes of pages`);
+  assert.deepEqual(fs.readdirSync(incomingPagesOfB()), [], 'b keeps no pages once restored');
+  const elsewhere = await ferry(['restore', '--checkpoint', moved.checkpointId], { env: c.env });
+  assert.notEqual(elsewhere.status, 0);
+  assert.equal(elsewhere.stderr, `ferry restore: checkpoint ${moved.checkpointId} cannot be restored from the image server: its pages went straight to host b in its migration, and only its records were stored\n`);
 }));
 
 test('a target too slow to take over in time leaves the tree running on a and nothing on b', () =>
@@ -52,11 +62,12 @@ test('an image server killed while the tree streams out fails the migration; the
   withCluster({}, async (c) => {
     const memory = await startMemory(c);
     const migrating = ferry(['migrate', '--pid', String(memory.pid), '--from', 'a', '--to', 'b'], { env: c.env });
-    await waitForPagesStreaming(c.store, 4 << 20);
+    await waitForPagesAtB(4 << 20);
     await c.imageServer.stop('SIGKILL');
     const r = await migrating;
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /^ferry migrate: .*image server.*\n$/);
     assert.equal(await memory.check(), 'check ok', 'the process runs on a');
     assert.equal(c.b.outerPid(memory.pid), undefined, 'nothing of it on b');
+    await waitUntil('b to drop the pages of the failed migration', () => fs.readdirSync(incomingPagesOfB()).length === 0);
   }));

@@ -40,7 +40,7 @@ export class IndexBuilder {
     return `${inv.host}:${inv.rootPid}:${this.exes.get(inv.rootPid) ?? ''}`;
   }
 
-  build(meta: { workload: string; committedAt: string; recordBytes: number; pageBytes: number }): CheckpointIndex {
+  build(meta: { workload: string; committedAt: string; recordBytes: number; pageBytes: number; pagesHeldBy?: string }): CheckpointIndex {
     const inv = this.inventory;
     const tasks = this.tasks.map((t) => ({ ...t, comm: t.zombie ? t.comm : this.comms.get(t.pid) ?? '', exe: this.exes.get(t.pid) ?? '' }));
     return {
@@ -54,7 +54,8 @@ export class IndexBuilder {
       records: this.objects.length,
       recordBytes: meta.recordBytes,
       pageBytes: meta.pageBytes,
-      size: meta.recordBytes + meta.pageBytes,
+      size: meta.recordBytes + (meta.pagesHeldBy ? 0 : meta.pageBytes),
+      ...(meta.pagesHeldBy ? { pagesHeldBy: meta.pagesHeldBy } : {}),
       tasks,
       kindCounts: { ...this.kindCounts },
       objects: this.objects,

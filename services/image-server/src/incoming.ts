@@ -48,6 +48,7 @@ export class IncomingCheckpoint {
   /** Writes a chunk; see durable() for when it is stored. */
   async put(part: Part, offset: number, data: Buffer): Promise<void> {
     if (offset !== this.ends[part]) throw new Error(`${part} chunk at byte ${offset}, expected byte ${this.ends[part]}: a chunk was lost`);
+    if (part === 'pages' && this.request.pagesHeldBy) throw new Error(`the pages of checkpoint ${this.checkpointId} go to host ${this.request.pagesHeldBy}, not here`);
     if (part === 'records') {
       for (const frame of this.assembler.push(data)) this.index.add(this.verifier.accept(frame));
     }
@@ -73,11 +74,15 @@ export class IncomingCheckpoint {
     return s.last;
   }
 
-  /** Checks the stream is whole (commit record, counts, page digests), syncs, and writes the index. */
+  /**
+   * Checks the stream is whole (commit record, counts, page digests), syncs, and writes the index.
+   * Pages held by a migration's target are checked there, by the restore that reads them.
+   */
   async commit(): Promise<CheckpointIndex> {
     if (!this.assembler.complete) throw new Error('the record stream ends inside a record');
     const { commit } = this.verifier.finish();
-    await checkPageStore(this.store.fileOf(this.checkpointId, 'pages'), this.index.pageRuns, commit.pageBytes);
+    const heldBy = this.request.pagesHeldBy;
+    if (!heldBy) await checkPageStore(this.store.fileOf(this.checkpointId, 'pages'), this.index.pageRuns, commit.pageBytes);
     await this.files.records.sync();
     await this.files.pages.sync();
     await this.close();
@@ -85,7 +90,8 @@ export class IncomingCheckpoint {
       workload: this.request.workload || this.index.defaultWorkload(),
       committedAt: new Date().toISOString(),
       recordBytes: this.ends.records,
-      pageBytes: this.ends.pages,
+      pageBytes: heldBy ? Number(commit.pageBytes) : this.ends.pages,
+      pagesHeldBy: heldBy,
     });
     await this.store.commit(index);
     return index;

@@ -69,7 +69,7 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
   };
   const pageTarget = (hello: PageStreamHello): PageTarget | undefined => {
     const s = sessions.get(hello.checkpointId);
-    if (!s || s.token !== hello.token) return undefined;
+    if (!s || s.token !== hello.token || s.incoming.request.pagesHeldBy) return undefined;
     return {
       write(offset, data) {
         touch(s);
@@ -100,7 +100,7 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
       const s: Session = { incoming: await IncomingCheckpoint.start(o.store, req), token: randomBytes(16).toString('hex'), queue: Promise.resolve() };
       sessions.set(req.checkpointId, s);
       touch(s);
-      const reply: OpenReply = { ok: true, pageStream: pages && { host: pages.host, port: pages.port, token: s.token } };
+      const reply: OpenReply = { ok: true, pageStream: pages && !req.pagesHeldBy ? { host: pages.host, port: pages.port, token: s.token } : undefined };
       respondJson(msg, reply);
     }),
     [subjects.put('*')]: (msg) => inTurn(msg, async (s) => {
@@ -160,11 +160,16 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
     [subjects.read]: (msg) => answer(msg, async () => {
       const r = msg.json<ReadRequest>();
       checkCheckpointId(r.checkpointId);
+      if (r.part === 'pages') {
+        const heldBy = (await o.store.readIndex(r.checkpointId))?.pagesHeldBy;
+        if (heldBy) throw new Error(heldElsewhere(r.checkpointId, heldBy));
+      }
       respondData(msg, await o.store.read(r.checkpointId, r.part, r.offset, r.length));
     }),
     [subjects.fetch]: (msg) => answer(msg, async () => {
       const { checkpointId } = msg.json<FetchRequest>();
       const index = await committedIndex(o.store, checkpointId);
+      if (index.pagesHeldBy) throw new Error(heldElsewhere(checkpointId, index.pagesHeldBy));
       const reply: FetchReply = {};
       if (pages) {
         const token = randomBytes(16).toString('hex');
@@ -189,6 +194,10 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
       await Promise.allSettled([...sessions.values()].map((s) => s.queue));
     },
   };
+}
+
+function heldElsewhere(checkpointId: string, host: string): string {
+  return `checkpoint ${checkpointId} has no pages here: they went straight to host ${host} in its migration (the server stored its records only)`;
 }
 
 async function committedIndex(store: CheckpointStore, checkpointId: string) {

@@ -103,7 +103,8 @@ export async function withCluster(options: ClusterOptions, body: (c: Cluster) =>
     // Its page stream on b's link: dumpers on either host reach it there.
     imageServer = await ImageServerProcess.start(storeDir.dir, env, [], b.ourAddress);
     const envB = { ...nats.envAt(b.ourAddress), FERRY_REDIS_URL: redis.urlAt(b.ourAddress), ...options.envB };
-    const agentB = new Agent('b', b.start([process.execPath, ferryBin, 'agent', '--host', 'b'], envB));
+    // Migrations to b send their pages to b's agent, on b's end of the link.
+    const agentB = new Agent('b', b.start([process.execPath, ferryBin, 'agent', '--host', 'b', '--page-stream', `${b.address}:0`], envB));
     const agentA = new Agent('a', spawn(process.execPath, [ferryBin, 'agent', '--host', 'a'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, ...options.envA } }));
     agents.push(agentA, agentB);
     await agentA.ready();
@@ -177,6 +178,23 @@ export async function assertMovedToB(c: Cluster, tree: RunningTree): Promise<voi
   assert.ok(there.every((p) => p !== undefined), `the tree on b: ${there}`);
   assert.equal(await treeCheck({ ...tree, root: there[0]!, pids: there as number[] }), 'check ok');
   c.started.length = 0;
+}
+
+/** Where agent b receives a migration's pages while the source dumps. */
+export function incomingPagesOfB(): string {
+  return path.join(os.tmpdir(), 'ferry-agent-b', 'incoming-pages');
+}
+
+/** Waits until some migration has sent more than BYTES bytes of pages to agent b. */
+export async function waitForPagesAtB(bytes: number): Promise<void> {
+  const dir = incomingPagesOfB();
+  await waitUntil(`pages streaming into ${dir}`, () => {
+    try {
+      return fs.readdirSync(dir).some((n) => fs.statSync(path.join(dir, n)).size > bytes);
+    } catch {
+      return false;
+    }
+  }, 20_000);
 }
 
 /** What migrate says when the source kept the tree. */

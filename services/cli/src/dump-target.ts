@@ -9,8 +9,8 @@ export interface DumpTargetFlags {
   keepLast?: number;
   /** A migration's target host: its agent receives the pages (see openNatsSink). */
   pagesTo?: string;
-  /** Told what the operator should know (the pages could not go to `pagesTo`). */
-  say?: (line: string) => void;
+  /** Told why the pages could not go to `pagesTo` (they go to the image server then). */
+  onPagesFallback?: (why: string) => void;
 }
 
 /** Where `ferry dump` writes: DumpOptions for it, what to print once it is done, and what to close. */
@@ -32,7 +32,7 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
         workload: o.name,
         keepLast: o.keepLast,
         pagesTo: o.pagesTo,
-        onPagesFallback: (why) => o.say?.(`the pages go through the image server: host ${o.pagesTo}'s agent cannot take them (${why})`),
+        onPagesFallback: o.onPagesFallback,
       }),
     },
     // The id is what `ferry restore --checkpoint` takes.

@@ -42,6 +42,8 @@ export interface MigrationReport {
   downtimeMs: number;
   totalMs: number;
   stageMs: Record<string, number>;
+  /** "straight to HOST" (its agent took them while the tree was dumped), or "through the image server". */
+  pagesVia: string;
 }
 
 /** What a migration job reports while it runs (BullMQ job progress). */

@@ -80,6 +80,6 @@ async function outcomeOf(job: Job<MigrateJob, MigrationReport>, source: HostQueu
 
 function describeMigration(r: MigrationReport): string {
   return `migrated pid ${r.pid} from ${r.from} to ${r.to} (pid ${r.pidThere} there): checkpoint ${r.checkpointId}, ${r.processes} processes, ` +
-    `${(r.pageBytes / 1048576).toFixed(1)} MiB of pages at ${(r.pageRate / 1048576).toFixed(0)} MiB/s, downtime ${r.downtimeMs} ms, total ${r.totalMs} ms\n` +
+    `${(r.pageBytes / 1048576).toFixed(1)} MiB of pages ${r.pagesVia} at ${(r.pageRate / 1048576).toFixed(0)} MiB/s, downtime ${r.downtimeMs} ms, total ${r.totalMs} ms\n` +
     `stages on ${r.to}: ${Object.entries(r.stageMs).map(([stage, t]) => `${stage} ${t.toFixed(1)} ms`).join(', ')}\n`;
 }

@@ -37,7 +37,14 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
   targetQueue.on('error', () => {});
   targetEvents.on('error', () => {});
   // Connected before anything is frozen: servers that cannot be reached fail the migration untouched.
-  const target = await dumpTarget({ imageServer: true, nats: o.nats, pagesTo: o.to, say: o.say });
+  let pagesVia = `straight to ${o.to}`;
+  const target = await dumpTarget({
+    imageServer: true, nats: o.nats, pagesTo: o.to,
+    onPagesFallback: (why) => {
+      pagesVia = 'through the image server';
+      o.say(`the pages go through the image server: the agent of host ${o.to} cannot take them (${why})`);
+    },
+  });
   try {
     await client.connect();
     await targetEvents.waitUntilReady();
@@ -84,7 +91,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     return {
       pid: o.pid, from: o.from, to: o.to, pidThere: result?.pid ?? 0, checkpointId: summary.checkpointId, processes: summary.tasks,
       pageBytes: Number(summary.pageBytes), pageRate: committedAt > t0 ? Math.round(Number(summary.pageBytes) / ((committedAt - t0) / 1000)) : 0,
-      downtimeMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {},
+      downtimeMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {}, pagesVia,
     };
   } finally {
     await target.close();

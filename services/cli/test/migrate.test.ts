@@ -26,6 +26,7 @@ test('a tree migrated from a to b runs there with its pids, its progress shown a
   assert.equal(moved.processes, tree.pids.length);
   assert.deepEqual(Object.keys(moved.stageMs), [...STAGES]);
   assert.ok(moved.downtimeMs > 0 && moved.downtimeMs <= moved.totalMs);
+  assert.equal(moved.pagesVia, 'straight to b');
   assert.ok(lines.every((l) => l.event === 'progress'));
   const stagesSeen = lines.map((l) => l.stage).filter((s) => s && s !== 'queued');
   assert.ok(lines.some((l) => l.phase === 'dumping' && l.pageBytes > 0), 'pages were reported as they streamed');
@@ -42,6 +43,20 @@ test('a tree migrated from a to b runs there with its pids, its progress shown a
   assert.notEqual(elsewhere.status, 0);
   assert.equal(elsewhere.stderr, `ferry restore: checkpoint ${moved.checkpointId} cannot be restored from the image server: its pages went straight to host b in its migration, and only its records were stored\n`);
 }));
+
+test('pages that b\'s agent cannot take (its page stream on its own loopback) go through the image server, and the tree still moves', () =>
+  withCluster({ pageStreamB: '127.0.0.1:0' }, async (c) => {
+    const tree = await startTree(c);
+    const r = await ferry(['migrate', '--pid', String(tree.root), '--from', 'a', '--to', 'b'], { env: c.env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^migrated pid \d+ from a to b \(pid \d+ there\): checkpoint \S+, \d+ processes, [\d.]+ MiB of pages through the image server at /);
+    assert.match(c.agentA.output, /the pages go through the image server: the agent of host b cannot take them \(cannot open the page stream to 127\.0\.0\.1:\d+: .+\)/);
+    await assertMovedToB(c, tree);
+    const stored = JSON.parse((await ferry(['checkpoints', '--json'], { env: c.env })).stdout) as { pagesHeldBy?: string; size: number; pageBytes: number }[];
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.pagesHeldBy, undefined);
+    assert.ok(stored[0]!.size > stored[0]!.pageBytes, 'the image server holds the pages');
+  }));
 
 test('a target too slow to take over in time leaves the tree running on a and nothing on b', () =>
   // Agent b dawdles in RESTORE, with the tree half made there, past a's patience.

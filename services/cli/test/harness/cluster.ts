@@ -86,6 +86,8 @@ export interface ClusterOptions {
   /** More environment for agent a (FERRY_MIGRATE_TIMEOUT_MS) and agent b (FERRY_SLOW_STAGE). */
   envA?: Record<string, string>;
   envB?: Record<string, string>;
+  /** Agent b's --page-stream (default: b's end of the link, which a reaches). */
+  pageStreamB?: string;
 }
 
 export async function withCluster(options: ClusterOptions, body: (c: Cluster) => Promise<void>): Promise<void> {
@@ -104,7 +106,7 @@ export async function withCluster(options: ClusterOptions, body: (c: Cluster) =>
     imageServer = await ImageServerProcess.start(storeDir.dir, env, [], b.ourAddress);
     const envB = { ...nats.envAt(b.ourAddress), FERRY_REDIS_URL: redis.urlAt(b.ourAddress), ...options.envB };
     // Migrations to b send their pages to b's agent, on b's end of the link.
-    const agentB = new Agent('b', b.start([process.execPath, ferryBin, 'agent', '--host', 'b', '--page-stream', `${b.address}:0`], envB));
+    const agentB = new Agent('b', b.start([process.execPath, ferryBin, 'agent', '--host', 'b', '--page-stream', options.pageStreamB ?? `${b.address}:0`], envB));
     const agentA = new Agent('a', spawn(process.execPath, [ferryBin, 'agent', '--host', 'a'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, ...options.envA } }));
     agents.push(agentA, agentB);
     await agentA.ready();

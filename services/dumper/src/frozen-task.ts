@@ -1,17 +1,21 @@
 import {
-  ptrace, PTRACE, PTRACE_O, Injector, ProcMem, readMaps, foldSyscallRestart, SYS, waitFor, describeWait, listThreads,
+  ptrace, PTRACE, PTRACE_O, PTRACE_EVENT, Injector, ProcMem, readMaps, foldSyscallRestart, SYS, waitFor, describeWait, listThreads,
 } from '@ferry/sys';
 
 const ALL_SIGNALS = 0xffffffffffffffffn;
-const SCRATCH_SIZE = 65536;
+/** SIGKILL and SIGSTOP: the kernel drops them from any mask it is given. */
+const UNBLOCKABLE = (1n << 8n) | (1n << 18n);
+const SCRATCH_SIZE = 4096;
 const PROT_RW = 3;
 const MAP_PRIVATE_ANON = 0x22;
 
 /** One thread held in a ptrace interrupt stop, with what it must get back on release. */
 export class FrozenThread {
   readonly regs: Buffer;
-  readonly blocked: bigint;
-  injector: Injector | null = null;
+  /** Its signal mask; a first injection may reveal a truer one (see adoptSavedMask). */
+  blocked: bigint;
+  /** Out of its interrupt stop for an injected call: registers and mask are not its own. */
+  disturbed = false;
 
   constructor(readonly tid: number) {
     this.regs = ptrace.getRegs(tid);
@@ -35,12 +39,13 @@ function seizeAndStop(tid: number): boolean {
 /**
  * A process with all its threads held in ptrace interrupt stops for the length of the dump.
  * Syscalls run inside it through a `syscall` instruction of its vdso, so its code is never
- * modified; registers and signal masks are put back on release, interrupted syscalls restarting.
+ * modified. Between injections every thread is back in an interrupt stop with its own registers
+ * and mask, and no scratch page exists: should the dumper die, the kernel detaches the threads
+ * and they run on as if never stopped. Only a death in the middle of a batch can hurt them.
  */
 export class FrozenTask {
   readonly threads: FrozenThread[] = [];
   private syscallAddr = 0n;
-  private scratch: { addr: bigint; size: number } | null = null;
   private memory: ProcMem | null = null;
   private writer: ProcMem | null = null;
   private released = false;
@@ -73,11 +78,55 @@ export class FrozenTask {
     return this.memory;
   }
 
-  /** An injector for one thread; the first one maps a scratch page the process's threads share. */
-  inject(tid = this.pid): Injector {
+  /**
+   * Runs a short batch of injected calls in one thread, with a scratch page for their arguments
+   * if asked, and puts the thread back as it was frozen before returning. Keep batches free of
+   * anything slow (no awaits, no I/O): their length is how long a dumper death would do harm.
+   */
+  injecting<T>(tid: number, opts: { scratch: boolean }, batch: (inj: Injector) => T): T {
     const thread = this.threads.find((t) => t.tid === tid);
     if (!thread) throw new Error(`thread ${tid} is not part of pid ${this.pid}`);
-    if (thread.injector) return thread.injector;
+    const syscallAddr = this.syscallInstruction();
+    thread.disturbed = true;
+    // Blocked, a signal that comes meanwhile stays pending instead of stopping the injection.
+    ptrace.setSigmask(tid, ALL_SIGNALS);
+    const inj = new Injector(tid, thread.regs, syscallAddr, this.writer!);
+    let result: T;
+    let failed = true;
+    try {
+      if (opts.scratch) {
+        const addr = inj.call('mmap', SYS.mmap, 0, SCRATCH_SIZE, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
+        inj.scratch = { addr, size: SCRATCH_SIZE };
+        this.adoptSavedMask(thread);
+      }
+      result = batch(inj);
+      failed = false;
+    } finally {
+      try {
+        if (inj.scratch) inj.call('munmap', SYS.munmap, inj.scratch.addr, inj.scratch.size);
+        this.adoptSavedMask(thread);
+        this.park(thread);
+      } catch (e) {
+        if (!failed) throw e; // else the batch's own error says more; release() copes
+      }
+    }
+    return result;
+  }
+
+  /**
+   * A thread frozen in sigsuspend, ppoll or pselect runs with the call's temporary mask, and the
+   * kernel puts its own mask back as the thread leaves the interrupt stop for its first injection,
+   * overriding ours. That mask is the one to keep: the restarted call installs the temporary one
+   * again, and saves what it finds as the mask to return to.
+   */
+  private adoptSavedMask(thread: FrozenThread): void {
+    const mask = ptrace.getSigmask(thread.tid);
+    if ((mask | UNBLOCKABLE) === ALL_SIGNALS) return;
+    thread.blocked = mask;
+    ptrace.setSigmask(thread.tid, ALL_SIGNALS);
+  }
+
+  private syscallInstruction(): bigint {
     if (!this.writer) {
       const vdso = readMaps(this.pid).find((m) => m.path === '[vdso]');
       if (!vdso) throw new Error(`pid ${this.pid} has no vdso to run syscalls through`);
@@ -86,33 +135,39 @@ export class FrozenTask {
       this.syscallAddr = vdso.start + BigInt(at);
       this.writer = new ProcMem(this.pid, true);
     }
-    ptrace.setSigmask(tid, ALL_SIGNALS);
-    thread.injector = new Injector(tid, thread.regs, this.syscallAddr, this.writer, this.scratch);
-    if (!this.scratch) {
-      const addr = thread.injector.call('mmap', SYS.mmap, 0, SCRATCH_SIZE, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
-      this.scratch = { addr, size: SCRATCH_SIZE };
-      thread.injector.scratch = this.scratch;
-    }
-    return thread.injector;
+    return this.syscallAddr;
   }
 
-  /** Unmaps the scratch page so that what follows (maps, pages) sees only the process's own memory. */
-  dropScratch(): void {
-    if (!this.scratch) return;
-    this.inject(this.pid).call('munmap', SYS.munmap, this.scratch.addr, this.scratch.size);
-    this.scratch = null;
-    for (const t of this.threads) if (t.injector) t.injector.scratch = null;
+  /**
+   * Takes a thread from the syscall-exit stop of its last injection back to an interrupt stop
+   * with its frozen registers and mask. From there the kernel itself restarts (or fails with
+   * EINTR, if a handler runs) the syscall it was frozen in, exactly as it would have had it never
+   * been injected into; from a syscall-exit stop it would not.
+   */
+  private park(thread: FrozenThread): void {
+    const tid = thread.tid;
+    ptrace.setRegs(tid, thread.regs);
+    ptrace.setSigmask(tid, thread.blocked);
+    ptrace.interrupt(tid);
+    ptrace.resume(PTRACE.CONT, tid);
+    const w = waitFor(tid);
+    // The jobctl trap comes before any signal is dequeued, so nothing else can stop it first.
+    if (w.kind !== 'stopped' || w.event !== PTRACE_EVENT.STOP) throw new Error(`thread ${tid} ${describeWait(w)} instead of stopping again after injection`);
+    thread.disturbed = false;
   }
+
+  /** Batches unmap their own scratch page; nothing is left to drop. */
+  dropScratch(): void {}
 
   /** Resumes the process as it was. */
   release(): void {
     if (this.released) return;
     this.released = true;
     try {
-      try { this.dropScratch(); } catch { /* keep going: registers matter more */ }
       for (const t of this.threads) {
         try {
-          if (t.injector) {
+          // A batch that failed half-way left it in a syscall-exit stop, where no restart happens.
+          if (t.disturbed) {
             ptrace.setRegs(t.tid, foldSyscallRestart(t.regs, false));
             ptrace.setSigmask(t.tid, t.blocked);
           }

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import type { Core, SigAltStack } from '@ferry/proto';
-import { ptrace, SYS, foldSyscallRestart, getRobustList } from '@ferry/sys';
+import { ptrace, SYS, foldSyscallRestart, getRobustList, type Injector } from '@ferry/sys';
 import type { FrozenTask, FrozenThread } from '../frozen-task.js';
 
 const PR_GET_TID_ADDRESS = 40;
 
-function altStack(task: FrozenTask, tid: number): SigAltStack {
-  const inj = task.inject(tid);
+function altStack(inj: Injector): SigAltStack {
   inj.resetScratch();
   const out = inj.reserve(24);
   inj.call('sigaltstack', SYS.sigaltstack, 0, out);
@@ -15,8 +14,7 @@ function altStack(task: FrozenTask, tid: number): SigAltStack {
 }
 
 /** set_tid_address is write-only from outside; the thread itself can tell. */
-function clearChildTid(task: FrozenTask, tid: number): bigint {
-  const inj = task.inject(tid);
+function clearChildTid(inj: Injector): bigint {
   inj.resetScratch();
   const out = inj.reserve(8);
   inj.call('prctl(PR_GET_TID_ADDRESS)', SYS.prctl, PR_GET_TID_ADDRESS, out, 0, 0, 0);
@@ -27,17 +25,19 @@ export function collectCore(task: FrozenTask, thread: FrozenThread): Core {
   const tid = thread.tid;
   const rseq = ptrace.getRseq(tid);
   const robust = getRobustList(tid);
+  // First, for a thread's first injection may show its true mask (see FrozenTask.adoptSavedMask).
+  const injected = task.injecting(tid, { scratch: true }, (inj) => ({ altstack: altStack(inj), clearChildTid: clearChildTid(inj) }));
   return {
     pid: task.pid,
     tid,
     regs: foldSyscallRestart(thread.regs, true),
     xstate: ptrace.getXstate(tid),
     blocked: thread.blocked,
-    altstack: altStack(task, tid),
+    altstack: injected.altstack,
     pending: ptrace.peekSiginfo(tid, false),
     comm: fs.readFileSync(`/proc/${task.pid}/task/${tid}/comm`, 'utf8').replace(/\n$/, ''),
     rseq: { pointer: rseq.pointer, size: rseq.size, signature: rseq.signature },
-    clearChildTid: clearChildTid(task, tid),
+    clearChildTid: injected.clearChildTid,
     robustList: robust.head,
     robustListLen: robust.len,
   };

@@ -5,7 +5,7 @@ import type { FrozenTask } from '../frozen-task.js';
 
 /** The current program break is only known to the task itself: brk(0) returns it. */
 function currentBrk(task: FrozenTask): bigint {
-  return task.inject(task.pid).call('brk', SYS.brk, 0);
+  return task.injecting(task.pid, { scratch: false }, (inj) => inj.call('brk', SYS.brk, 0));
 }
 
 export function collectMm(task: FrozenTask): Mm {

@@ -18,19 +18,21 @@ function signalsToRead(pid: number): number[] {
 
 /** Handlers are read by running rt_sigaction inside the task: /proc shows only masks. */
 export function collectSignals(task: FrozenTask): Signals {
-  const inj = task.inject(task.pid);
-  inj.resetScratch();
-  const out = inj.reserve(KSIGACTION_SIZE);
-  const actions: SigAction[] = [];
-  for (const signo of signalsToRead(task.pid)) {
-    const ret = inj.raw(SYS.rt_sigaction, signo, 0, out, 8);
-    if (isSyscallError(ret)) continue;
-    const raw = inj.mem.read(out, KSIGACTION_SIZE);
-    const handler = raw.readBigUInt64LE(0);
-    const flags = raw.readBigUInt64LE(8);
-    const mask = raw.readBigUInt64LE(24);
-    if (handler === SIG_DFL && flags === 0n && mask === 0n) continue;
-    actions.push({ signo, handler, flags, restorer: raw.readBigUInt64LE(16), mask });
-  }
+  const signals = signalsToRead(task.pid);
+  const actions = task.injecting(task.pid, { scratch: true }, (inj) => {
+    const out = inj.reserve(KSIGACTION_SIZE);
+    const found: SigAction[] = [];
+    for (const signo of signals) {
+      const ret = inj.raw(SYS.rt_sigaction, signo, 0, out, 8);
+      if (isSyscallError(ret)) continue;
+      const raw = inj.mem.read(out, KSIGACTION_SIZE);
+      const handler = raw.readBigUInt64LE(0);
+      const flags = raw.readBigUInt64LE(8);
+      const mask = raw.readBigUInt64LE(24);
+      if (handler === SIG_DFL && flags === 0n && mask === 0n) continue;
+      found.push({ signo, handler, flags, restorer: raw.readBigUInt64LE(16), mask });
+    }
+    return found;
+  });
   return { pid: task.pid, actions, sharedPending: ptrace.peekSiginfo(task.pid, true) };
 }

@@ -16,8 +16,9 @@ const CHUNK_BYTES = 8 << 20;
  * Checks the page store against its pages records: every run inside the file, the file exactly as
  * long as the commit says, every run's crc32. The file is read once, front to back, in large
  * chunks with the next one read ahead, so memory stays at two chunks whatever the image size.
+ * ON_CHECKED hears, after each run, that every byte before UP_TO has passed.
  */
-export async function verifyPageStore(file: string, runs: readonly PageRun[], pageBytes: bigint): Promise<void> {
+export async function verifyPageStore(file: string, runs: readonly PageRun[], pageBytes: bigint, onChecked?: (upTo: number) => void): Promise<void> {
   const fh = await fs.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -36,6 +37,7 @@ export async function verifyPageStore(file: string, runs: readonly PageRun[], pa
         pos += n;
       }
       if (crc !== pages.crc32) throw new ImageError(`${PAGES_FILE}: crc mismatch in ${describePages(pages, seq)}`);
+      onChecked?.(end);
     }
   } finally {
     await fh.close();

@@ -37,7 +37,7 @@ export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agen
     const beforeRelease = async () => {
       if ((await claimTree(agent.redis.options, job.data.checkpointId, 'target')) !== 'target') throw new Error('the source took the tree back (migration timed out)');
     };
-    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease }, announcing(stages, (stage) => {
+    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease, consumePages: source.disposable }, announcing(stages, (stage) => {
       void job.updateProgress({ stage }).catch(() => {});
     }));
     return { pid: restored.pid, stageMs: restored.stageMs };

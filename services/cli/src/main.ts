@@ -79,7 +79,7 @@ export function buildProgram(name: string): Command {
         const log = makeLogger(!!o.verbose);
         const stages = await openStages({ stages: o.stages, redis: o.redis }, log);
         const source = await restoreSource(o);
-        restored = await restore({ dir: source.dir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log }, stages).finally(() => stages.close());
+        restored = await restore({ dir: source.dir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log, consumePages: source.disposable }, stages).finally(() => stages.close());
         await source.cleanup();
         closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });

@@ -8,6 +8,8 @@ import { withNats } from './nats-options.js';
 /** The image directory `ferry restore` reads, and what to remove once the restore is done with it. */
 export interface RestoreSource {
   dir: string;
+  /** A copy made for this restore (fetched): its pages may be freed as they go in (consumePages). */
+  disposable: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -24,7 +26,7 @@ export function agentWorkDir(host: string): string {
  */
 export async function restoreSource(o: { imagesDir?: string; checkpoint?: string; nats?: string; workDir?: string; pagesFile?: string }): Promise<RestoreSource> {
   if (o.imagesDir !== undefined && o.checkpoint !== undefined) throw new Error('-D and --checkpoint exclude each other: give one');
-  if (o.imagesDir !== undefined) return { dir: o.imagesDir, cleanup: async () => {} };
+  if (o.imagesDir !== undefined) return { dir: o.imagesDir, disposable: false, cleanup: async () => {} };
   if (o.checkpoint === undefined) throw new Error('from where? give -D DIR (a local image directory) or --checkpoint ID (from the image server)');
   const parent = o.workDir ?? os.tmpdir();
   await fs.mkdir(parent, { recursive: true });
@@ -43,5 +45,5 @@ export async function restoreSource(o: { imagesDir?: string; checkpoint?: string
     if (o.pagesFile) await fs.rm(o.pagesFile, { force: true });
     throw e;
   }
-  return { dir: path.join(dir, 'image'), cleanup };
+  return { dir: path.join(dir, 'image'), disposable: true, cleanup };
 }

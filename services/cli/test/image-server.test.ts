@@ -20,7 +20,7 @@ let nats: NatsServer;
 before(async () => (nats = await NatsServer.start()));
 after(async () => nats.close());
 
-interface Listed { checkpointId: string; workload: string; committed: boolean; size: number }
+interface Listed { checkpointId: string; workload: string; committed: boolean; size: number; pageBytes: number }
 
 async function listed(): Promise<Listed[]> {
   return JSON.parse((await ferryOk(['checkpoints', '--json'], { env: nats.env() })).stdout);
@@ -85,6 +85,20 @@ serverTest('a python counter dumped to the image server is listed, restored by i
 
   await ferryOk(['checkpoint', 'delete', id], { env: nats.env() });
   assert.deepEqual((await listed()).filter((c) => c.checkpointId === id), []);
+});
+
+serverTest('a checkpoint restored by id frees its fetched copy\'s pages as they go in, and every byte checks out', async (bed) => {
+  await imageServer(bed);
+  const pid = await startLargeWorkload(bed);
+  const id = await dumpToServer(pid, []);
+  await waitGone(pid);
+  const [entry] = (await listed()).filter((c) => c.checkpointId === id);
+  const r = await ferryOk(['restore', '--checkpoint', id, '-d', '-v'], { env: nats.env() });
+  const freed = /freed (\d+) of \S+'s (\d+) bytes as the pages went in/.exec(r.stderr);
+  assert.ok(freed, r.stderr);
+  assert.equal(Number(freed[1]), entry!.pageBytes, 'every page freed from the fetched copy');
+  assert.equal(Number(freed[2]), entry!.pageBytes);
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
 });
 
 serverTest('the image server keeps the last N checkpoints of a workload', async (bed) => {

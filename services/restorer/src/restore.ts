@@ -23,6 +23,7 @@ import { dropInheritedRseq, createThreads, restoreThreadState, finishTask } from
 import { ensurePidFree } from './pid-check.js';
 import { matchInheritFds, type InheritFd } from './inherit-fd.js';
 import { checkPagesInBackground } from './page-check.js';
+import { PageConsumer } from './page-consumer.js';
 import { silentLog, type Log } from './log.js';
 
 const ALL_SIGNALS = 0xffffffffffffffffn;
@@ -39,6 +40,12 @@ export interface RestoreOptions {
   foreground?: boolean;
   /** Runs just before the tasks are released; a rejection aborts the restore (nothing is left). */
   beforeRelease?: () => Promise<void>;
+  /**
+   * The image is a copy made for this restore (fetched, or received in a migration): its pages
+   * are freed from the page store as they move into the tasks (see PageConsumer). The image is
+   * useless afterwards, whether the restore succeeds or not.
+   */
+  consumePages?: boolean;
 }
 
 export interface Restored {
@@ -67,7 +74,7 @@ function mappingsWithPages(plan: LiveTaskPlan): Set<bigint> {
 }
 
 /** A task's own part of RESTORE: memory, files, attributes, handlers, then its other threads. */
-function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: string, opened: Map<string, number>, shared: SharedMemory, log: Log): void {
+function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: string, consumer: PageConsumer | undefined, opened: Map<string, number>, shared: SharedMemory, log: Log): void {
   const receiving = mappingsWithPages(plan);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
   dropInheritedRseq(task);
@@ -75,7 +82,7 @@ function rebuildTask(task: RestoringTask, plan: LiveTaskPlan, pageStorePath: str
   prepareAddressSpace(task, plan.vmas);
   restoreMm(task, plan.mm);
   mapVmas(task, plan.vmas, receivesPages, shared);
-  fillPages(task, plan.pages, pageStorePath);
+  fillPages(task, plan.pages, pageStorePath, consumer);
   protectVmas(task, plan.vmas, receivesPages);
   installFds(task, plan.fdsFromFerry, opened);
   watchEventPollTargets(task, plan.epolls, plan.fds);
@@ -116,8 +123,10 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   const plan = planRestore(image);
   const inherited = matchInheritFds(image, opts.inheritFds ?? []);
   for (const t of plan.tasks) await ensurePidFree(t.task.pid);
-  const pagesChecked = checkPagesInBackground(image);
+  const pageCheck = checkPagesInBackground(image);
+  const pagesChecked = pageCheck.done;
   pagesChecked.catch(() => {}); // awaited below; a rejection before that is not unhandled
+  const consumer = opts.consumePages ? new PageConsumer(plan.pageStorePath, pageCheck.checkedUpTo) : undefined;
   let stub: Stub | null = null;
   const opened = new Map<string, number>();
   const made = new Map<number, RestoringTask>();
@@ -173,7 +182,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
         work: () => {
           const task = made.get(p.task.pid)!;
           joinGroup(task, p.task, inTree);
-          rebuildTask(task, p, plan.pageStorePath, opened, shared, log);
+          rebuildTask(task, p, plan.pageStorePath, consumer, opened, shared, log);
         },
       },
       ...threadsOf(p, (task, core) => restoreThreadState(task.thread(core.tid), core)),
@@ -210,7 +219,7 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
         if (core.tid === p.task.pid) finishTask(task, p.cores);
       })),
       // Nothing runs before every page has been checked against its digest.
-      { name: 'page digests', work: () => pagesChecked },
+      { name: 'page digests', work: () => pagesChecked.then(() => consumer?.checked()) },
     ]);
     await stages.run('COMPLETE', [
       // A migration's target asks, last thing before anything runs, whether it still takes over.
@@ -238,6 +247,10 @@ export async function restore(opts: RestoreOptions, stages: StageBarrier = new L
   } finally {
     setChildSubreaper(false);
     closeFiles(opened);
+    if (consumer) {
+      log.debug(`freed ${consumer.freedBytes} of ${plan.pageStorePath}'s ${image.commit.pageBytes} bytes as the pages went in`);
+      consumer.close();
+    }
   }
   const pid = plan.root.task.pid;
   if (opts.pidfile) fs.writeFileSync(opts.pidfile, `${pid}\n`);

@@ -1,6 +1,7 @@
 import type { Pages } from '@ferry/proto';
 import { SYS, AT_FDCWD } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
+import type { PageConsumer } from '../page-consumer.js';
 
 const IOV_MAX = 1024;
 const BATCH_BYTES = 64n << 20n;
@@ -10,9 +11,9 @@ const O_RDONLY_CLOEXEC = 0o2000000;
  * The task reads its pages straight from the page store with injected preadv: the kernel copies
  * them into place, so no page passes through ferry. Records apply in stream order, so a later
  * record for a page wins, as the stream's rules say. Records that follow each other in the store
- * go in one preadv.
+ * go in one preadv. CONSUMER frees what the task has read, when the page store is disposable.
  */
-export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: string): void {
+export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: string, consumer?: PageConsumer): void {
   if (pages.length === 0) return;
   const inj = task.injector;
   inj.resetScratch();
@@ -35,6 +36,7 @@ export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: st
       const iovAddr = inj.put(Buffer.concat(iov));
       const got = inj.call('preadv of pages', SYS.preadv, fd, iovAddr, iov.length, first.offset, 0);
       if (got !== end - first.offset) throw new Error(`short read of the page store at ${first.offset}: ${got} of ${end - first.offset} bytes`);
+      consumer?.consumed(Number(first.offset), Number(end));
     }
   } finally {
     inj.raw(SYS.close, fd);

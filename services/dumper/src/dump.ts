@@ -86,7 +86,6 @@ async function writeTask(task: FrozenTask, state: DumpState): Promise<bigint> {
   await sink.put('signals', `signals:${pid}`, collectSignals(task));
   for (const thread of task.threads) await sink.put('core', `core:${thread.tid}`, collectCore(task, thread));
   await sink.put('mm', `mm:${pid}`, collectMm(task));
-  task.dropScratch();
   step(`signals, ${task.threads.length} threads and mm`);
   const vmas = describeVmas(pid, readSmaps(pid));
   for (const vma of vmas) await sink.put('vma', `vma:${pid}:${vma.start.toString(16)}`, vma);

@@ -156,9 +156,6 @@ export class FrozenTask {
     thread.disturbed = false;
   }
 
-  /** Batches unmap their own scratch page; nothing is left to drop. */
-  dropScratch(): void {}
-
   /** Resumes the process as it was. */
   release(): void {
     if (this.released) return;

@@ -113,7 +113,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   checkDumpable(pid);
   const running = runningTree(pid);
   const external = externalNames(opts.external ?? [], running);
-  collectFds(pid, describeContext(running, external)); // refuse unsupported descriptors of the root before anything is stopped
+  collectFds(pid, describeContext(running, external, false)); // refuse unsupported descriptors of the root before anything is stopped
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory) => {
     if (opts.dir === undefined) throw new Error('no image directory given');

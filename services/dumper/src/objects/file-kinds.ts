@@ -15,10 +15,15 @@ export interface DescribeContext {
   /** Names, as /proc/PID/fd shows them, that --inherit-fd declared outside the checkpoint. */
   readonly external: ReadonlySet<string>;
   readonly seen: SeenFiles;
+  /**
+   * Whether data the files hold (a pipe's queued bytes) is copied: not in the check made before
+   * the freeze, when the running tree may change it under the copy.
+   */
+  readonly contents: boolean;
 }
 
-export function describeContext(tree: Iterable<number>, external: ReadonlySet<string> = new Set()): DescribeContext {
-  return { tree: new Set(tree), external, seen: [] };
+export function describeContext(tree: Iterable<number>, external: ReadonlySet<string> = new Set(), contents = true): DescribeContext {
+  return { tree: new Set(tree), external, seen: [], contents };
 }
 
 /**

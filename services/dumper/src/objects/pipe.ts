@@ -39,7 +39,7 @@ export const describePipe: FileDescriber = (pid, info, id, ctx) => {
       return `${what}, whose other end pid ${holder} holds outside the dumped tree (dump with --inherit-fd ${info.target} to leave it out, then restore with --inherit-fd fd[N]:${info.target})`;
     }
   }
-  const buffer = alreadyDumped(ctx, pipe) ? { bufferSize: pipeSizeOf(pid, info), queued: Buffer.alloc(0) } : copyBuffer(pid, info, what);
+  const buffer = alreadyDumped(ctx, pipe) || !ctx.contents ? { bufferSize: pipeSizeOf(pid, info), queued: Buffer.alloc(0) } : copyBuffer(pid, info, what);
   if (typeof buffer === 'string') return buffer;
   const payload: Pipe = { id, ...pipe, flags, ...buffer };
   return { kind: 'pipe', id, payload } satisfies FileObject;

@@ -2,7 +2,8 @@
 // raw TCP between two processes (C read/write, the kernel's own limit, and two node processes,
 // the limit of a node socket), request/reply over the same NATS in the pattern a fetch uses, and
 // CRIU's page server when `criu` is installed. And the image server's part alone: pages streamed
-// to it from memory (no dumper, no process to read) and fetched back (no restore).
+// to it from memory (no dumper, no process to read) and fetched back (no restore), as a migration's
+// pages go when the target's agent cannot take them.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -115,8 +116,9 @@ export async function tcpNode(bytes: number): Promise<Transfer> {
 }
 
 /**
- * Request/reply over NATS as a fetch asks the image server for a checkpoint: chunks of CHUNK_BYTES,
- * WINDOW requests out at once, answered from memory by another process (no file read or write).
+ * Request/reply over NATS as a fetch asks the image server for a checkpoint's records (and for its
+ * pages when the server offers no page stream): chunks of CHUNK_BYTES, WINDOW requests out at
+ * once, answered from memory by another process (no file read or write).
  */
 export async function natsFetchPattern(env: Record<string, string>, bytes: number, window = 8): Promise<Transfer> {
   const subject = `bench.read.${process.pid}`;

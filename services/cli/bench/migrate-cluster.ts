@@ -1,8 +1,9 @@
 // The two hosts of the migrate part, all on loopback: nats-server and redis-server (free ports,
 // passwords; the test harness's starters), `ferry image-server` storing on tmpfs, agent a here and
 // agent b in a pid and mount namespace of its own sharing our network. Both agents run with -v:
-// their steps and stage lines, timed as they arrive, say where a migration spends its time. b
-// fetches checkpoints into a tmpfs directory (its TMPDIR) that the bench can watch.
+// their steps and stage lines, timed as they arrive, say where a migration spends its time. Agent
+// b offers its page stream (a migration's pages go there while a dumps) and keeps what it receives
+// and fetches in a tmpfs directory (its TMPDIR) that the bench can watch.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,8 +24,14 @@ export interface BenchCluster {
   imageServer: ImageServerProcess;
   /** The image server's store (tmpfs). */
   store: string;
-  /** b's TMPDIR (tmpfs): its fetched copies go to ferry-restore-*. */
+  /** b's TMPDIR (tmpfs). */
   fetchDir: string;
+  /** Agent b's own directory in it: ferry-restore-* (a restore job's image), incoming-pages/. */
+  agentDirB: string;
+  /** Where agent b writes the pages a migration's dumper streams to it, one CHECKPOINT_ID.pages each. */
+  incomingPagesB: string;
+  /** Where agent b's page stream listens, as its ready line says; undefined: it offers none (the pages go through the image server). */
+  pageStreamB?: string;
   /** The environment of every ferry command and agent: NATS and Redis. */
   env: Record<string, string>;
   b: NamespaceHost;
@@ -57,7 +64,8 @@ export async function startBenchCluster(work: string): Promise<BenchCluster> {
     const b = new NamespaceHost(false);
     stops.push(() => b.remove());
     await b.initPid();
-    const childB = b.start([process.execPath, ferryBin, 'agent', '--host', 'b', '-v'], { ...env, TMPDIR: fetchDir });
+    // b shares our network (no link of its own): loopback is the address a's dumper reaches it at.
+    const childB = b.start([process.execPath, ferryBin, 'agent', '--host', 'b', '-v', '--page-stream', '127.0.0.1:0'], { ...env, TMPDIR: fetchDir });
     const agentB = new Agent('b', childB);
     stops.push(() => agentB.stop());
     const childA = spawn(process.execPath, [ferryBin, 'agent', '--host', 'a', '-v'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -67,8 +75,10 @@ export async function startBenchCluster(work: string): Promise<BenchCluster> {
     const saidB = new Lines(childB.stderr!);
     await agentA.ready();
     await agentB.ready();
+    const pageStreamB = /page stream on (\S+)/.exec(agentB.output)?.[1];
+    const agentDirB = path.join(fetchDir, 'ferry-agent-b');
     const natsPid = () => childrenOf(process.pid).find((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nats-server');
-    return { nats, redis, imageServer, store, fetchDir, env, b, agentA, agentB, saidA, saidB, natsPid, stop };
+    return { nats, redis, imageServer, store, fetchDir, agentDirB, incomingPagesB: path.join(agentDirB, 'incoming-pages'), pageStreamB, env, b, agentA, agentB, saidA, saidB, natsPid, stop };
   } catch (e) {
     await stop();
     throw e;

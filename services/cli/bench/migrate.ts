@@ -1,17 +1,20 @@
 // The migrate part (FERRY_BENCH_ONLY=migrate): `ferry migrate --from a --to b` of a process holding
 // FERRY_BENCH_MIGRATE_MIB (2048) MiB of touched memory, a and b on this machine over loopback
-// (migrate-cluster.ts), images on tmpfs, after a small warm-up migration. It prints the migration's
-// own report (total, downtime, page bytes and rate, stages on b); a timeline of what was seen
-// (the agents' -v lines, the store's and b's files growing, the tree's memory on b, agent b's
-// presence key in Redis); the downtime phase by phase; each service's CPU per phase and peak
-// memory; each part of the pages' path alone (the dumper to tmpfs, the image server fed from
-// memory and fetched back); and the same checkpoint restored here through the local barrier and
-// through the BullMQ one, so that what the stage flows cost can be told from the stages' work.
-// Baselines measured in the same run: tmpfs writes and first touches of cold and warm memory, raw
-// TCP over loopback between two processes (C and node), request/reply over the same NATS in the
-// fetch's pattern, and CRIU's page server when criu is installed; the 1.05 GB/s the issue quotes
-// for CRIU is printed as a quote, never as a measurement. A failed migration still prints all it
-// yielded, then fails the run.
+// (migrate-cluster.ts), images on tmpfs, after a small warm-up migration. The pages go from a's
+// dumper straight to agent b's page stream, the image server storing the records only (or, when b
+// cannot take them, to the image server as before: the fallback, reported as such). It prints the
+// migration's own report (total, downtime, page bytes and rate, stages on b); a timeline of what was
+// seen (the agents' -v lines, the pages arriving at b or at the server, b's fetch directory, the
+// tree's memory on b, agent b's presence key in Redis); the downtime phase by phase; each service's
+// CPU per phase and peak memory; each part of the pages' path alone (the dumper to tmpfs, the image
+// server fed from memory and fetched back); and a fresh workload of the same size dumped and
+// restored here through the local barrier and through the BullMQ one, so that what the stage flows
+// cost can be told from the stages' work. (The migrated checkpoint itself cannot be restored here:
+// the store has its records only.) Baselines measured in the same run: tmpfs writes and first
+// touches of cold and warm memory, raw TCP over loopback between two processes (C and node),
+// request/reply over the same NATS in the pattern of a fetch over NATS, and CRIU's page server when
+// criu is installed; the 1.05 GB/s the issue quotes for CRIU is printed as a quote, never as a
+// measurement. A failed migration still prints all it yielded, then fails the run.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +28,7 @@ import { agentKey } from '../src/agent-presence.js';
 import { readStat, treeOf, waitUntil } from '../test/harness/processes.js';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, type Stats } from './run.js';
 import { startBenchCluster, ferryBin, type BenchCluster } from './migrate-cluster.js';
-import { Watch, Lines, Renewals, cpuUsed, cpuBetween, statusKiB } from './migrate-watch.js';
+import { Watch, Lines, Renewals, cpuUsed, cpuBetween, statusKiB, type Growth } from './migrate-watch.js';
 import { tcpC, tcpNode, natsFetchPattern, criuPageServer, imageServerAlone, memoryRates, type ImageServerAlone, type MemoryRates, type Transfer } from './migrate-baselines.js';
 
 const GB = 1e9;
@@ -64,6 +67,12 @@ function stderrMessages(stderr: string): { t: number; msg: string }[] {
   return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => ({ t: 0, msg: String((JSON.parse(l) as { msg: unknown }).msg) }));
 }
 
+/** What grows while the pages move: at b (the new path) or at the server (the fallback), then b's fetch directory. */
+const PAGES_AT_B = 'pages at agent b (incoming-pages/ID.pages)';
+const PAGES_AT_SERVER = 'pages at the image server (store ID/pages.img, the fallback)';
+const FETCHED_RECORDS = 'b\'s fetch directory: records.log';
+const FETCHED_PAGES = 'b\'s fetch directory: pages.img';
+
 interface Migration {
   report?: MigrationReport;
   failure?: string;
@@ -82,8 +91,13 @@ async function migrateWatched(c: BenchCluster, pid: number): Promise<Migration> 
     return id && path.join(c.store, id, file);
   };
   const fetched = (file: string) => {
-    const dir = fs.readdirSync(c.fetchDir).find((n) => n.startsWith('ferry-restore-'));
-    return dir && path.join(c.fetchDir, dir, file);
+    const dir = fs.readdirSync(c.agentDirB).find((n) => n.startsWith('ferry-restore-'));
+    return dir && path.join(c.agentDirB, dir, file);
+  };
+  // The restore job moves it into its fetch directory: gone from here once b takes the job.
+  const incoming = () => {
+    const file = fs.readdirSync(c.incomingPagesB).find((n) => n.endsWith('.pages'));
+    return file && path.join(c.incomingPagesB, file);
   };
   const dumper = () => treeOf(c.agentA.pid).slice(1).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('migrate-source'));
   let client: number | undefined;
@@ -93,12 +107,14 @@ async function migrateWatched(c: BenchCluster, pid: number): Promise<Migration> 
     .process('migrate-source (a\'s dumper)', dumper)
     .process('agent a', () => c.agentA.pid)
     .process('image server', () => c.imageServer.pid)
-    .process('agent b (fetch, restore)', () => c.agentB.pid)
+    .process('agent b (page stream, fetch, restore)', () => c.agentB.pid)
     .process('nats-server', c.natsPid)
     .process('redis-server', () => c.redis.pid)
     .process('ferry migrate (client)', () => client)
-    .file('server pages', () => inStore('pages.img'))
-    .file('fetched pages', () => fetched('image/pages.img'))
+    .file(PAGES_AT_B, incoming)
+    .file(PAGES_AT_SERVER, () => inStore('pages.img'))
+    .file(FETCHED_RECORDS, () => fetched('image/records.log'))
+    .file(FETCHED_PAGES, () => fetched('image/pages.img'))
     // The tree's memory on b fills in its RESTORE stage: it shows how long that stage runs.
     .size('the tree on b (RSS)', () => {
       if (!watch.moments.has('b took the job')) return undefined;
@@ -136,8 +152,12 @@ function printTimeline(m: Migration, c: BenchCluster): void {
   const events: [number, string][] = [];
   for (const [name, t] of m.watch.moments) events.push([t, name]);
   for (const [name, g] of m.watch.growth) {
-    if (g.first !== undefined) events.push([g.first, `${name}: first bytes`]);
-    if (g.last !== undefined) events.push([g.last, `${name}: last growth, ${(g.bytes / 1048576).toFixed(0)} MiB`]);
+    // A file moved in whole (b's pages into its fetch directory) is seen once, at its full size.
+    if (g.first !== undefined && g.first === g.last) events.push([g.first, `${name}: there at once, ${sizeOf(g.bytes)}`]);
+    else {
+      if (g.first !== undefined) events.push([g.first, `${name}: first bytes`]);
+      if (g.last !== undefined) events.push([g.last, `${name}: last growth, ${sizeOf(g.bytes)}`]);
+    }
   }
   const interesting = /^(dumped|pid \d+: \d+ bytes of pages|stage |restored )/;
   for (const { t, msg } of c.saidA.messages(m.t0)) if (interesting.test(msg)) events.push([t, `a: ${msg}`]);
@@ -161,46 +181,51 @@ function printTimeline(m: Migration, c: BenchCluster): void {
 }
 
 interface HereRuns {
-  /** The checkpoint restored here with the local barrier, twice, and with the BullMQ one once. */
+  /** A fresh workload of the migrated one's size dumped here, to a local directory on tmpfs: the dumper without the network. */
+  dump: Stats;
+  /** Its image restored here with the local barrier, twice, and with the BullMQ one once. */
   local: Stats[];
   bull: Stats;
-  /** The restored tree dumped here again, to a local directory on tmpfs: the dumper without the network. */
-  dump: Stats;
 }
 
 /**
- * The migrated checkpoint, taken from the image server's store and restored and dumped here, once
- * the tree is gone from a and b (PID_THERE: its pid on b, if it runs there).
+ * The same workload here, once the migrated tree is gone from a and b (PID_THERE: its pid on b, if
+ * it runs there): a fresh process of MIB MiB started as the migrated one was, dumped with `ferry
+ * dump -D`, and its image restored here (local barrier, BullMQ, local again). Not the migrated
+ * checkpoint: the store holds its records only, its pages went to b.
  */
-async function sameCheckpointHere(work: string, c: BenchCluster, checkpointId: string, pidThere: number | undefined, pid: number, ours: Set<number>): Promise<HereRuns> {
+async function sameWorkloadHere(work: string, c: BenchCluster, hold: string, mib: number, pidThere: number | undefined, pid: number, ours: Set<number>): Promise<HereRuns> {
   const there = pidThere === undefined ? undefined : c.b.outerPid(pidThere);
   if (there !== undefined) killPids([there]);
   // After a failed migration b goes on building its copy until it learns that a took the tree back.
   await waitUntil('nothing of the tree left on b', () => c.b.outerPid(pid) === undefined, 60_000);
-  const ended = async () => {
-    killPids([pid]);
-    await pidsFreed([pid]);
-  };
-  await ended();
-  const dir = path.join(c.store, checkpointId);
-  const restoreHere = (args: string[] = []) => {
-    const r = ferry(work, ['restore', '-D', dir, '-d', '-v', ...args]);
-    ours.add(r.pid);
-    return r;
-  };
-  const local = [restoreHere()];
-  const image = path.join(work, 'image-here');
-  const dump = ferry(work, ['dump', '-t', String(pid), '-D', image]);
+  killPids([pid]);
   await pidsFreed([pid]);
-  fs.rmSync(image, { recursive: true });
-  const bull = restoreHere(['--stages', 'bullmq', '--redis', c.redis.url]);
-  await ended();
-  local.push(restoreHere());
-  await ended();
-  return { local, bull, dump };
+  const fresh = await startWorkload(work, hold, [String(mib)]);
+  ours.add(fresh);
+  const image = path.join(work, 'image-here');
+  try {
+    const dump = ferry(work, ['dump', '-t', String(fresh), '-D', image]);
+    await pidsFreed([fresh]);
+    // The restore takes the dumped pid back; it is ended by that pid between runs.
+    const restoreHere = async (args: string[] = []) => {
+      const r = ferry(work, ['restore', '-D', image, '-d', '-v', ...args]);
+      ours.add(r.pid);
+      killPids([r.pid]);
+      await pidsFreed([r.pid]);
+      return r;
+    };
+    const local = [await restoreHere()];
+    const bull = await restoreHere(['--stages', 'bullmq', '--redis', c.redis.url]);
+    local.push(await restoreHere());
+    return { dump, local, bull };
+  } finally {
+    fs.rmSync(image, { recursive: true, force: true });
+  }
 }
 
 const gbs = (rate: number) => `${(rate / GB).toFixed(3)} GB/s`;
+const sizeOf = (bytes: number) => (bytes >= 1048576 ? `${(bytes / 1048576).toFixed(0)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
 const ms0 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '?' : x.toFixed(0));
 const ms1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '?' : x.toFixed(1));
 const rateOf = (bytes: number, from?: number, to?: number) => (from !== undefined && to !== undefined && to > from ? bytes / ((to - from) / 1000) : NaN);
@@ -213,12 +238,14 @@ interface Moments {
   /** The dumper's summary: frozen ms, as it kills (or resumes) the source. */
   dumped?: { t: number; frozenMs: number };
   pagesStep?: { bytes: number; ms: number };
-  serverFirst?: number;
-  serverLast?: number;
+  /** Where the pages were seen arriving: at agent b, or at the image server (the fallback); undefined if nowhere. */
+  pagesAt?: 'b' | 'server';
+  /** Their arrival there: first and last growth, and its size then. */
+  pages: Growth;
   committed?: number;
   took?: number;
-  fetchFirst?: number;
-  fetchLast?: number;
+  /** b's fetch directory holds the whole image: the pages moved in (or, in the fallback, their last byte fetched). */
+  fetched?: number;
   /** The first stage on b starts: the image is loaded. */
   loaded?: number;
   /** COMPLETE ends on b: the tree runs there. */
@@ -229,33 +256,39 @@ function momentsOf(m: Migration, c: BenchCluster, onB: Map<string, StageTime>): 
   const { watch } = m;
   const dumped = c.saidA.find(/^dumped \d+ processes from pid \d+ in ([\d.]+) ms/, m.t0);
   const pagesStep = c.saidA.find(/^pid \d+: (\d+) bytes of pages in ([\d.]+) ms$/, m.t0);
-  const server = watch.growth.get('server pages')!;
-  const fetched = watch.growth.get('fetched pages')!;
+  const atB = watch.growth.get(PAGES_AT_B)!;
+  const atServer = watch.growth.get(PAGES_AT_SERVER)!;
+  const pagesAt = atB.bytes > 0 ? 'b' : atServer.bytes > 0 ? 'server' : undefined;
   const ns = onB.get('RESTORE_NS');
   return {
     // The dumper's own clock: its summary line arrives as it ends the hold; the freeze was frozenMs before.
     freezeAt: dumped ? dumped.t - Number(dumped.m[1]) : watch.moments.get('frozen') ?? NaN,
     dumped: dumped && { t: dumped.t, frozenMs: Number(dumped.m[1]) },
     pagesStep: pagesStep && { bytes: Number(pagesStep.m[1]), ms: Number(pagesStep.m[2]) },
-    serverFirst: server.first,
-    serverLast: server.last,
+    pagesAt,
+    pages: pagesAt === 'server' ? atServer : atB,
     committed: watch.moments.get('committed'),
     took: watch.moments.get('b took the job'),
-    fetchFirst: fetched.first,
-    fetchLast: fetched.last,
+    fetched: watch.growth.get(FETCHED_PAGES)!.last,
     loaded: ns?.t !== undefined ? ns.t - ns.ms : undefined,
     running: onB.get('COMPLETE')?.t,
   };
 }
 
-function printThroughput(r: MigrationReport | undefined, base: Baselines, streamRate: number): void {
+/** Where the pages went, as the watch saw it; the server's index and the report say it too. */
+function pagesWhere(t: Moments): string {
+  return t.pagesAt === 'b' ? 'agent b' : t.pagesAt === 'server' ? 'the image server (fallback)' : 'nowhere seen';
+}
+
+function printThroughput(r: MigrationReport | undefined, base: Baselines, t: Moments): void {
+  const streamRate = rateOf(t.pages.bytes, t.pages.first, t.pages.last);
   const criu = base.criu instanceof Error || base.criu === undefined ? undefined : base.criu;
   const criuWhy = base.criu instanceof Error ? `failed: ${base.criu.message.split('\n')[0]}` : 'not installed';
   const ratio = (x: number, of: number) => (Number.isNaN(x) ? '?' : `${(x / of).toFixed(2)}x`);
   const row = (name: string, x: number) => [name, Number.isNaN(x) ? '?' : (x / GB).toFixed(3), criu ? ratio(x, criu.rate) : '-', ratio(x, CRIU_QUOTED), ratio(x, base.tcpC.rate), ratio(x, base.tcpNode.rate)];
   console.log(table(['PAGE THROUGHPUT', 'GB/s', 'vs CRIU PAGE SERVER (this run)', 'vs 1.05 GB/s (CRIU, QUOTED BY THE ISSUE)', 'vs RAW TCP, C', 'vs RAW TCP, NODE'], [
     row('ferry migrate pageRate (report: dump start to commit stored)', r?.pageRate ?? NaN),
-    row('ferry page stream (first to last byte stored)', streamRate),
+    row(`ferry page stream (first to last byte at ${pagesWhere(t)})`, streamRate),
     ['CRIU page server, this run', criu ? (criu.rate / GB).toFixed(3) : `- (${criuWhy})`],
     ['raw TCP over loopback, C read/write, two processes', (base.tcpC.rate / GB).toFixed(3)],
     ['raw TCP over loopback, two node processes', (base.tcpNode.rate / GB).toFixed(3)],
@@ -270,19 +303,24 @@ function printThroughput(r: MigrationReport | undefined, base: Baselines, stream
 /** Where the downtime went, from the freeze on a to the source's end, phase by phase. */
 function printDowntime(m: Migration, t: Moments, onB: Map<string, StageTime>): void {
   const r = m.report;
-  const server = m.watch.growth.get('server pages')!;
-  const fetched = m.watch.growth.get('fetched pages')!;
+  const records = m.watch.growth.get(FETCHED_RECORDS)!;
+  const fetchedPages = m.watch.growth.get(FETCHED_PAGES)!;
   const rate = (bytes: number, from?: number, to?: number) => (Number.isNaN(rateOf(bytes, from, to)) ? '' : gbs(rateOf(bytes, from, to)));
   const stages = [...onB.entries()];
   const stagesMs = r ? Object.values(r.stageMs).reduce((n, x) => n + x, 0) : stages.reduce((n, [, s]) => n + s.ms, 0);
+  const atServer = t.pagesAt === 'server';
+  const where = atServer ? 'at the image server (fallback)' : 'at b';
   const rows: string[][] = [
-    ['freeze -> first page byte at the server', ms0((t.serverFirst ?? NaN) - t.freezeAt), '', 'tree frozen; attributes, files, mappings; first run of pages'],
-    ['pages streaming (first -> last byte stored)', ms0((t.serverLast ?? NaN) - (t.serverFirst ?? NaN)), rate(server.bytes, t.serverFirst, t.serverLast),
+    [`freeze -> first page byte ${where}`, ms0((t.pages.first ?? NaN) - t.freezeAt), '', 'tree frozen; attributes, files, mappings; first run of pages'],
+    [`pages streaming (first -> last byte written ${where})`, ms0((t.pages.last ?? NaN) - (t.pages.first ?? NaN)), rate(t.pages.bytes, t.pages.first, t.pages.last),
       `the dumper's page step: ${t.pagesStep ? `${ms0(t.pagesStep.ms)} ms, ${rate(t.pagesStep.bytes, 0, t.pagesStep.ms)}` : '?'}`],
-    ['last page byte -> commit stored', ms0((t.committed ?? NaN) - (t.serverLast ?? NaN)), '', 'server: page digests checked, fsync, index.json'],
+    [`last page byte ${where} -> commit stored`, ms0((t.committed ?? NaN) - (t.pages.last ?? NaN)), '',
+      atServer ? 'server: page digests checked, fsync, index.json' : 'the last page acks from b; server: records checked, fsync, index.json (b\'s restore checks the pages)'],
     ['commit stored -> b takes the restore job', ms0((t.took ?? NaN) - (t.committed ?? NaN)), '', 'commit acked to a, restore job queued and taken through Redis'],
-    ['b fetches the checkpoint (NATS)', ms0((t.fetchLast ?? NaN) - (t.took ?? NaN)), rate(fetched.bytes, t.fetchFirst, t.fetchLast), 'request/reply chunks from the image server'],
-    ['fetched -> first stage on b', ms0((t.loaded ?? NaN) - (t.fetchLast ?? NaN)), '', 'image loaded and checked, plan, pids checked'],
+    atServer
+      ? ['b fetches the checkpoint (records over NATS, pages over the server\'s page stream)', ms0((t.fetched ?? NaN) - (t.took ?? NaN)), rate(fetchedPages.bytes, fetchedPages.first, fetchedPages.last), 'from the image server into b\'s fetch directory']
+      : ['b fetches the records (NATS); the pages file is moved', ms0((t.fetched ?? NaN) - (t.took ?? NaN)), '', `${sizeOf(records.bytes)} of records from the image server; incoming-pages/ID.pages renamed to image/pages.img`],
+    ['fetched -> first stage on b', ms0((t.loaded ?? NaN) - (t.fetched ?? NaN)), '', 'records loaded and checked, plan, pids checked (the page crcs are checked on another thread during the stages)'],
     [`stages on b (sum${r ? ' of stageMs' : ' of those logged'})`, ms0(stagesMs), '', (r ? Object.entries(r.stageMs) : stages.map(([s, x]) => [s, x.ms] as const)).map(([s, x]) => `${s} ${x.toFixed(0)}`).join(', ')],
     [r ? 'running on b -> source killed on a' : 'last stage logged on b -> source released on a', ms0((t.dumped?.t ?? NaN) - (t.running ?? stages.at(-1)?.[1].t ?? NaN)), '', r ? 'restore job completes, a hears it through Redis, kills the tree' : 'a gave up: the tree runs on a'],
   ];
@@ -296,10 +334,10 @@ function printDowntime(m: Migration, t: Moments, onB: Map<string, StageTime>): v
 /** What each process spent of a CPU during each phase: who is busy while the pages move. */
 function printCpu(m: Migration, t: Moments): void {
   const windows: [string, number | undefined, number | undefined][] = [
-    ['STREAMING', t.serverFirst, t.serverLast],
-    ['COMMIT', t.serverLast, t.committed],
-    ['FETCH', t.fetchFirst, t.fetchLast],
-    ['LOAD + STAGES ON b', t.fetchLast, t.running ?? t.dumped?.t],
+    [t.pagesAt === 'server' ? 'STREAMING TO THE SERVER' : 'STREAMING TO b', t.pages.first, t.pages.last],
+    ['COMMIT', t.pages.last, t.committed],
+    [t.pagesAt === 'server' ? 'FETCH' : 'FETCH RECORDS, MOVE PAGES', t.took, t.fetched],
+    ['LOAD + STAGES ON b', t.fetched, t.running ?? t.dumped?.t],
   ];
   const rows = [...m.watch.peaks.entries()].map(([role, p]) => [role, ...windows.map(([, from, to]) =>
     from === undefined || to === undefined || to <= from ? '?' : `${((cpuBetween(p, from, to) / (to - from)) * 100).toFixed(0)}%`)]);
@@ -319,8 +357,7 @@ async function imageServerAloneWatched(work: string, c: BenchCluster, bytes: num
 
 /** Each part of the path the pages take, alone and in the migration, as rates over the same bytes. */
 function printParts(m: Migration, t: Moments, base: Baselines, alone: Alone, here: HereRuns | undefined): void {
-  const server = m.watch.growth.get('server pages')!;
-  const fetched = m.watch.growth.get('fetched pages')!;
+  const fetched = m.watch.growth.get(FETCHED_PAGES)!;
   const rss = m.watch.growth.get('the tree on b (RSS)')!;
   const busy = (role: string, from: number, to: number) => {
     const p = alone.cpu.peaks.get(role)!;
@@ -330,20 +367,24 @@ function printParts(m: Migration, t: Moments, base: Baselines, alone: Alone, her
   const rate = (x: number) => (Number.isNaN(x) ? '?' : (x / GB).toFixed(3));
   const restoreMs = here ? Math.min(...here.local.map((s) => s.ms)) : NaN;
   const mem = base.memory;
+  const atServer = t.pagesAt === 'server';
+  const sender = 'sender (this bench, the sink the dumper uses)';
   const rows = [
-    ['memory: tmpfs write, after 5 s idle / at once again', `${rate(mem.tmpfsCold)} / ${rate(mem.tmpfsWarm)}`, 'the store\'s file and b\'s fetched copy take new memory'],
-    ['memory: first touch, after 5 s idle / at once again (firsttouch.c)', `${rate(mem.touchCold)} / ${rate(mem.touchWarm)}`, 'so does the tree\'s memory on b, right after the fetch took some'],
+    ['memory: tmpfs write, after 5 s idle / at once again', `${rate(mem.tmpfsCold)} / ${rate(mem.tmpfsWarm)}`, atServer ? 'the store\'s file and b\'s fetched copy take new memory' : 'b\'s incoming pages file takes new memory'],
+    ['memory: first touch, after 5 s idle / at once again (firsttouch.c)', `${rate(mem.touchCold)} / ${rate(mem.touchWarm)}`, `so does the tree's memory on b, right after the ${atServer ? 'fetch' : 'pages file'} took some`],
     ['raw TCP, C -> C', rate(base.tcpC.rate), ''],
     ['raw TCP, node -> node', rate(base.tcpNode.rate), ''],
-    ['dumper alone: ferry dump -D of the tree to tmpfs (frozen time)', rate(here ? here.dump.pageBytes / (here.dump.ms / 1000) : NaN), 'reads /proc/PID/mem, crc32, writes a file (warm memory)'],
-    ['image server alone: pages from memory over the page stream, stored', rate(alone.server.stream.rate), `CPU: image server ${busy('image server', a.start, a.sent)}, sender ${busy('sender (this bench, the sink the dumper uses)', a.start, a.sent)}`],
-    ['migration: dumper -> page stream -> image server (first to last byte)', rate(rateOf(server.bytes, t.serverFirst, t.serverLast)), 'see CPU, STREAMING'],
-    ['image server alone: commit (digests, fsync) ms', ms0(alone.server.commitMs), `migration: ${ms0((t.committed ?? NaN) - (t.serverLast ?? NaN))} ms`],
-    ['NATS request/reply, fetch pattern, from memory', rate(base.nats.rate), ''],
-    ['image server alone: fetched back over NATS into tmpfs', rate(alone.server.fetch.rate), `CPU: image server ${busy('image server', a.committed, a.fetched)}, nats-server ${busy('nats-server', a.committed, a.fetched)}, fetcher ${busy('sender (this bench, the sink the dumper uses)', a.committed, a.fetched)}`],
-    ['migration: b fetches (first to last byte)', rate(rateOf(fetched.bytes, t.fetchFirst, t.fetchLast)), 'see CPU, FETCH'],
-    ['migration: the tree\'s memory filling on b (its RSS)', rate(rateOf(rss.bytes, rss.first, rss.last)), `${(rss.bytes / 1048576).toFixed(0)} MiB in ${ms0((rss.last ?? NaN) - (rss.first ?? NaN))} ms`],
-    ['restore alone: ferry restore -D of the checkpoint here (local barrier, warm memory)', rate(here ? here.dump.pageBytes / (restoreMs / 1000) : NaN), `${ms0(restoreMs)} ms, right after b's copy freed its memory`],
+    ['dumper alone: ferry dump -D of the same workload here to tmpfs (frozen time)', rate(here ? here.dump.pageBytes / (here.dump.ms / 1000) : NaN), 'reads /proc/PID/mem, crc32, writes a file (warm memory)'],
+    ['image server alone: pages from memory over the page stream, stored', rate(alone.server.stream.rate), `CPU: image server ${busy('image server', a.start, a.sent)}, sender ${busy(sender, a.start, a.sent)}`],
+    [`migration: dumper -> page stream -> ${atServer ? 'image server (fallback)' : 'agent b'} (first to last byte)`, rate(rateOf(t.pages.bytes, t.pages.first, t.pages.last)), `see CPU, ${atServer ? 'STREAMING TO THE SERVER' : 'STREAMING TO b'}`],
+    ['image server alone: commit (digests, fsync) ms', ms0(alone.server.commitMs), `migration: ${ms0((t.committed ?? NaN) - (t.pages.last ?? NaN))} ms${atServer ? '' : ' (records only: b\'s restore checks the page digests)'}`],
+    ['NATS request/reply, fetch pattern, from memory', rate(base.nats.rate), 'what a fetch of pages over NATS would be held to'],
+    ['image server alone: fetched back (records over NATS, pages over its page stream) into tmpfs', rate(alone.server.fetch.rate), `CPU: image server ${busy('image server', a.committed, a.fetched)}, nats-server ${busy('nats-server', a.committed, a.fetched)}, fetcher ${busy(sender, a.committed, a.fetched)}`],
+    atServer
+      ? ['migration: b fetches (first to last byte)', rate(rateOf(fetched.bytes, fetched.first, fetched.last)), 'see CPU, FETCH']
+      : ['migration: b fetches the records and moves the pages file, ms', ms0((t.fetched ?? NaN) - (t.took ?? NaN)), 'no page crosses again: see CPU, FETCH RECORDS, MOVE PAGES'],
+    ['migration: the tree\'s memory filling on b (its RSS)', rate(rateOf(rss.bytes, rss.first, rss.last)), `${sizeOf(rss.bytes)} in ${ms0((rss.last ?? NaN) - (rss.first ?? NaN))} ms`],
+    ['restore alone: ferry restore -D of the same workload\'s image here (local barrier, warm memory)', rate(here ? here.dump.pageBytes / (restoreMs / 1000) : NaN), `${ms0(restoreMs)} ms, into memory freed a moment before`],
   ];
   console.log(table(['WHERE THE PAGES GO, PART BY PART', 'GB/s', ''], rows));
 }
@@ -377,7 +418,7 @@ function printBarriers(onB: Map<string, StageTime>, here: HereRuns): void {
     row('here: bullmq minus local (the flows\' whole cost)', (s) => (bullHere.get(s)?.ms ?? NaN) - localMean(s)),
     ...locals.map((l, i) => row(`here, local barrier, run ${i + 1}: stage ms`, (s) => l.get(s)?.ms)),
   ];
-  console.log(table(['STAGES OF THE SAME CHECKPOINT', ...stages, 'ALL', 'ALL BUT RESTORE'], rows));
+  console.log(table(['STAGES: THE MIGRATION ON b, THE SAME WORKLOAD HERE', ...stages, 'ALL', 'ALL BUT RESTORE'], rows));
   console.log('barrier ms: from the stage\'s last participant finishing to its parent job completing (BullStages\' barrierMs, as bench/barriers.ts reports it).');
   console.log('minus local: the stage through BullMQ flows minus the same stage through the local barrier (mean of the local runs): the flows\' whole cost,');
   console.log(`  child jobs' pickup included. RESTORE is left out of the last sum: its length is the page fill's, which runs into cold memory on b and into`);
@@ -389,6 +430,16 @@ function printBarriers(onB: Map<string, StageTime>, here: HereRuns): void {
 
 function storedCheckpoint(store: string): string | undefined {
   return fs.readdirSync(store).find((n) => fs.existsSync(path.join(store, n, 'index.json')));
+}
+
+/** What the image server's index says of a checkpoint's pages. */
+function heldBy(store: string, checkpointId: string): string {
+  try {
+    const index = JSON.parse(fs.readFileSync(path.join(store, checkpointId, 'index.json'), 'utf8')) as { pagesHeldBy?: string; pageBytes: number; size: number };
+    return index.pagesHeldBy ? `pagesHeldBy ${index.pagesHeldBy}, ${sizeOf(index.size)} stored of a checkpoint with ${sizeOf(index.pageBytes)} of pages` : `pages stored there (${sizeOf(index.pageBytes)})`;
+  } catch (e) {
+    return `unreadable (${(e as Error).message})`;
+  }
 }
 
 const WARM_UP_MIB = 4;
@@ -444,13 +495,22 @@ export async function benchMigrate(): Promise<void> {
     console.log(r
       ? `ferry migrate: total ${r.totalMs} ms, downtime ${r.downtimeMs} ms, ${(r.pageBytes / 1048576).toFixed(0)} MiB of pages at ${gbs(r.pageRate)}, stages on b ${Object.entries(r.stageMs).map(([s, x]) => `${s} ${x.toFixed(1)}`).join(', ')} ms`
       : `FAILED: ${m.failure}`);
+    const checkpointId = r?.checkpointId ?? storedCheckpoint(cluster.store);
+    console.log(`the pages went to ${pagesWhere(t)} (${sizeOf(t.pages.bytes)} seen arriving there); the report says: ${r?.pagesVia ?? '-'}; ` +
+      `the image server's index: ${checkpointId ? heldBy(cluster.store, checkpointId) : 'no checkpoint stored'}; agent b's page stream ${cluster.pageStreamB ? `on ${cluster.pageStreamB}` : 'not offered'}`);
     console.log('\nwhat was seen:');
     printTimeline(m, cluster);
-    const checkpointId = r?.checkpointId ?? storedCheckpoint(cluster.store);
-    const here = checkpointId ? await sameCheckpointHere(work, cluster, checkpointId, r?.pidThere, pid, ours) : undefined;
+    let here: HereRuns | undefined;
+    try {
+      here = await sameWorkloadHere(work, cluster, hold, mib, r?.pidThere, pid, ours);
+    } catch (e) {
+      // The migration's own figures below are worth having without these.
+      console.error(`bench migrate: the same workload here failed: ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
     const alone = await imageServerAloneWatched(work, cluster, bytes);
     console.log();
-    printThroughput(r, base, rateOf(m.watch.growth.get('server pages')!.bytes, t.serverFirst, t.serverLast));
+    printThroughput(r, base, t);
     console.log();
     printDowntime(m, t, onB);
     console.log();
@@ -466,10 +526,10 @@ export async function benchMigrate(): Promise<void> {
     if (here) {
       const restoreMs = Math.min(...here.local.map((s) => s.ms));
       const restoreStage = Math.min(...here.local.map((s) => stagesOf(stderrMessages(s.stderr)).get('RESTORE')?.ms ?? NaN));
-      console.log(`\nthe same checkpoint here: ferry restore -D from the store (local barrier) ${ms0(restoreMs)} ms (${gbs(here.dump.pageBytes / (restoreMs / 1000))}), ` +
-        `its RESTORE stage ${ms0(restoreStage)} ms; ferry dump -D to tmpfs ${ms0(here.dump.ms)} ms frozen (${gbs(here.dump.pageBytes / (here.dump.ms / 1000))})`);
+      console.log(`\nthe same workload here (a fresh ${mib} MiB process): ferry dump -D to tmpfs ${ms0(here.dump.ms)} ms frozen (${gbs(here.dump.pageBytes / (here.dump.ms / 1000))}); ` +
+        `ferry restore -D of that image (local barrier) ${ms0(restoreMs)} ms (${gbs(here.dump.pageBytes / (restoreMs / 1000))}), its RESTORE stage ${ms0(restoreStage)} ms`);
     }
-    console.log(`images on tmpfs (${work}), b fetches into tmpfs (its TMPDIR); Redis keeps an fsynced append-only file in ${path.dirname(cluster.redis.dir)}, as the test harness starts it; load average at the end ${load()}`);
+    console.log(`images on tmpfs (${work}), b ${t.pagesAt === 'server' ? 'fetches the checkpoint' : 'receives the pages and fetches the records'} into tmpfs (its TMPDIR); Redis keeps an fsynced append-only file in ${path.dirname(cluster.redis.dir)}, as the test harness starts it; load average at the end ${load()}`);
     if (!r) {
       // Every figure the failed migration yielded is above; the run still fails.
       console.error(`bench migrate: the migration failed: ${m.failure}`);

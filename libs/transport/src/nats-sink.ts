@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FrameBuffer, pagesRecordFor, StreamWriter, type SinkState, type Commit, type KindPayloads, type LocalInventory, type PayloadKind, type RecordSink } from '@ferry/proto';
-import { PageStreamWriter, type PageStreamOffer } from './page-stream.js';
-import { agentSubjects, CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type AgentPagesRequest, type OpenReply, type OpenRequest, type Part } from './protocol.js';
+import { PageStreamWriter } from './page-stream.js';
+import { CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type OpenReply, type OpenRequest, type Part } from './protocol.js';
+import { cancelPagesToAgent, pagesToAgent } from './agent-pages-client.js';
 import { request, requestJson } from './rpc.js';
 
 /**
@@ -65,23 +66,6 @@ export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory
     }
   }
   return new NatsRecordSink(nc, writer, pageStream, direct ? options.pagesTo : undefined);
-}
-
-async function pagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<PageStreamWriter> {
-  const request: AgentPagesRequest = { checkpointId };
-  const offer = await requestJson<PageStreamOffer>(nc, agentSubjects.pages(host), request);
-  try {
-    return await PageStreamWriter.connect(offer, { checkpointId, token: offer.token });
-  } catch (e) {
-    await cancelPagesToAgent(nc, host, checkpointId);
-    throw e;
-  }
-}
-
-/** Best effort: an agent that does not hear it removes the pages once no restore took them. */
-async function cancelPagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<void> {
-  const request: AgentPagesRequest = { checkpointId, cancel: true };
-  await requestJson(nc, agentSubjects.pages(host), request).catch(() => {});
 }
 
 class NatsRecordSink implements RecordSink {

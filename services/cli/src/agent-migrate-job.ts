@@ -9,8 +9,9 @@ import type { MigrateJob, MigrationReport } from './host-jobs.js';
  * Redis), rather than released half-dumped or killed with no copy running anywhere.
  */
 export function runMigrateJob(job: Job<MigrateJob, MigrationReport>, agent: AgentContext): Promise<MigrationReport> {
-  const { pid, to, migrationId } = job.data;
+  const { pid, to, migrationId, keepCheckpoint } = job.data;
   const argv = [process.argv[1]!, 'migrate-source', '--pid', String(pid), '--from', agent.host, '--to', to, '--migration-id', migrationId];
+  if (keepCheckpoint) argv.push('--keep-checkpoint');
   if (agent.nats !== undefined) argv.push('--nats', agent.nats);
   if (agent.redisUrl !== undefined) argv.push('--redis', agent.redisUrl);
   if (agent.verbose) argv.push('-v');

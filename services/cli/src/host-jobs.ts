@@ -27,6 +27,8 @@ export interface MigrateJob {
   pid: number;
   to: string;
   migrationId: string;
+  /** The pages go through the image server, which keeps the whole checkpoint (--keep-checkpoint). */
+  keepCheckpoint?: boolean;
 }
 
 export interface MigrationReport {

@@ -25,6 +25,7 @@ export function registerMigrate(program: Command): void {
     .requiredOption('--to <host>', 'the host whose agent takes it')
     .option('--from <host>', 'the host it runs on, whose agent dumps it (default $FERRY_HOST, else the host name)')
     .option('--redis <url>', 'Redis of the job queues (default $FERRY_REDIS_URL)')
+    .option('--keep-checkpoint', 'send the pages through the image server, which then keeps the whole checkpoint (restorable later, anywhere); slower: by default they go straight to the target, and the server keeps the records only')
     .option('--json', 'progress and the summary as JSON lines on stdout'))
     .action(async (o) => {
       const from: string = o.from ?? thisHost();
@@ -38,7 +39,7 @@ export function registerMigrate(program: Command): void {
         source.events!.on('progress', ({ jobId, data }) => {
           if (jobId === migrationId) display.update(data as MigrationProgress);
         });
-        const job = await source.queue.add('migrate', { pid: o.pid, to: o.to, migrationId }, { jobId: migrationId, removeOnComplete: true, removeOnFail: true });
+        const job = await source.queue.add('migrate', { pid: o.pid, to: o.to, migrationId, keepCheckpoint: !!o.keepCheckpoint }, { jobId: migrationId, removeOnComplete: true, removeOnFail: true });
         const report = await outcomeOf(job, source, migrationId);
         display.stop();
         process.stdout.write(o.json ? `${JSON.stringify({ event: 'migrated', ...report })}\n` : describeMigration(report));

@@ -20,6 +20,7 @@ export function registerMigrationSource(program: Command): void {
     .requiredOption('--to <host>', 'the target host')
     .requiredOption('--migration-id <id>', 'the migration job')
     .option('--redis <url>', 'Redis of the job queues')
+    .option('--keep-checkpoint', 'pages through the image server, not straight to the target')
     .option('-v, --verbose', 'show each step on stderr'))
     .action(async (o) => {
       // The agent that reads our output may be gone: the migration goes on regardless.
@@ -31,7 +32,7 @@ export function registerMigrationSource(program: Command): void {
       const stopAnnouncing = announcePresence(redis.options, migrationSourceKey(o.migrationId));
       let outcome: MigrationOutcome;
       try {
-        const report = await migrateOut({ pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, redis, nats: o.nats, verbose: !!o.verbose, say });
+        const report = await migrateOut({ pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, keepCheckpoint: !!o.keepCheckpoint, redis, nats: o.nats, verbose: !!o.verbose, say });
         outcome = { ok: true, report };
       } catch (e) {
         outcome = { ok: false, error: e instanceof Error ? e.message : String(e) };

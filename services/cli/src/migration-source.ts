@@ -37,12 +37,12 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
   targetQueue.on('error', () => {});
   targetEvents.on('error', () => {});
   // Connected before anything is frozen: servers that cannot be reached fail the migration untouched.
-  let pagesVia = `straight to ${o.to}`;
+  let pagesVia = o.keepCheckpoint ? 'through the image server' : `straight to ${o.to}`;
   const target = await dumpTarget({
-    imageServer: true, nats: o.nats, pagesTo: o.to,
+    imageServer: true, nats: o.nats, pagesTo: o.keepCheckpoint ? undefined : o.to,
     onPagesFallback: (why) => {
       pagesVia = 'through the image server';
-      o.say(`the pages go through the image server: the agent of host ${o.to} cannot take them (${why})`);
+      o.say(`the pages go through the image server (${why})`);
     },
   });
   try {

@@ -23,6 +23,8 @@ interface Moved {
   pageBytes: number;
   downtimeMs: number;
   totalMs: number;
+  checkpointId: string;
+  pagesVia: string;
 }
 
 /** When PID started (field 22 of its stat), which tells it from a later process given its pid; undefined once it has ended. */
@@ -40,10 +42,10 @@ function startTime(pid: number): string | undefined {
  * Migrates the tree of ROOT to b, waits until it no longer runs here and takes its pids out of
  * c.started; returns the report. On failure the message carries both agents' output.
  */
-async function migrateToB(t: TestContext, c: Cluster, root: number): Promise<Moved> {
+async function migrateToB(t: TestContext, c: Cluster, root: number, extra: string[] = []): Promise<Moved> {
   const pids = treeOf(root);
   const started = pids.map(startTime);
-  const r = await ferry(['migrate', '--pid', String(root), '--from', 'a', '--to', 'b', '--json'], { env: c.env });
+  const r = await ferry(['migrate', '--pid', String(root), '--from', 'a', '--to', 'b', '--json', ...extra], { env: c.env });
   assert.equal(r.status, 0, `ferry migrate: ${r.stderr}\n--- agent a:\n${c.agentA.output}\n--- agent b:\n${c.agentB.output}`);
   const moved = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(moved.event, 'migrated');
@@ -243,7 +245,12 @@ test('a node process with a worker thread keeps counting on b, with its thread i
   await waitUntil('node to count', () => fs.existsSync(out) && (lastLine()[0] ?? 0) >= 5 && (lastLine()[1] ?? 0) > 0);
   const tids = threadsOf(pid);
 
-  await migrateToB(t, c, pid);
+  // Kept whole on the image server this time: restorable later, here or anywhere.
+  const moved = await migrateToB(t, c, pid, ['--keep-checkpoint']);
+  assert.equal(moved.pagesVia, 'through the image server');
+  const stored = JSON.parse((await ferry(['checkpoints', '--json'], { env: c.env })).stdout) as { checkpointId: string; pagesHeldBy?: string; size: number; pageBytes: number }[];
+  const kept = stored.find((s) => s.checkpointId === moved.checkpointId);
+  assert.ok(kept && kept.pagesHeldBy === undefined && kept.size > kept.pageBytes, `the checkpoint on the image server: ${JSON.stringify(kept)}`);
   const atMove = lastLine();
   const there = onB(c, pid);
   assert.deepEqual(innerTids(there), tids);

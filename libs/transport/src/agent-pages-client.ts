@@ -1,0 +1,38 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { PageStreamWriter, type PageStreamOffer } from './page-stream.js';
+import { agentSubjects, ERROR_HEADER, type AgentPagesRequest } from './protocol.js';
+
+/**
+ * Short: the offer is asked for before the freeze, and a target whose agent does not offer one
+ * only means the pages take the slower road through the image server.
+ */
+const OFFER_TIMEOUT_MS = 5000;
+
+/** A page stream to HOST's agent for CHECKPOINT_ID; an Error says why there is none. */
+export async function pagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<PageStreamWriter> {
+  const offer = await ask<PageStreamOffer>(nc, host, { checkpointId });
+  try {
+    return await PageStreamWriter.connect(offer, { checkpointId, token: offer.token });
+  } catch (e) {
+    await cancelPagesToAgent(nc, host, checkpointId);
+    throw e;
+  }
+}
+
+/** Best effort: an agent that does not hear it removes the pages once no restore took them. */
+export async function cancelPagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<void> {
+  await ask(nc, host, { checkpointId, cancel: true }).catch(() => {});
+}
+
+async function ask<T>(nc: NatsConnection, host: string, request: AgentPagesRequest): Promise<T> {
+  let reply;
+  try {
+    reply = await nc.request(agentSubjects.pages(host), JSON.stringify(request), { timeout: OFFER_TIMEOUT_MS });
+  } catch (e) {
+    const why = /no responders/i.test((e as Error).message) ? 'it offers no page stream (nobody answers on NATS)' : /timeout/i.test((e as Error).message) ? `no answer within ${OFFER_TIMEOUT_MS / 1000} s` : (e as Error).message;
+    throw new Error(`the agent of host ${host}: ${why}`, { cause: e });
+  }
+  const refused = reply.headers?.get(ERROR_HEADER);
+  if (refused) throw new Error(`the agent of host ${host} refused: ${refused}`);
+  return reply.json<T>();
+}

@@ -1,11 +1,16 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
+import { FramePool } from './frame-pool.js';
+import { readInto } from './read-into.js';
 import { PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello } from './page-stream.js';
 
 /** What a page stream writes into: a checkpoint being received, found by id and token. */
 export interface PageTarget {
-  /** Stores the bytes at OFFSET of the page store; resolves once they are fsynced. */
+  /**
+   * Stores the bytes at OFFSET of the page store; resolves once they are fsynced. DATA is the
+   * listener's, lent until `written` settles: it is reused for a later frame after that.
+   */
   write(offset: number, data: Buffer): { written: Promise<void>; durable: Promise<void> };
   /** The stream broke before the checkpoint committed. */
   broken(why: string): void;
@@ -29,8 +34,9 @@ const QUEUED_MAX = 16 << 20;
 
 /**
  * The server's end of the page stream (see @ferry/transport page-stream.ts). One connection per
- * checkpoint; a connection that does not name an open checkpoint with its token is cut. Each frame
- * is copied once, from the socket's chunks into its own buffer, and handed to the target while the
+ * checkpoint; a connection that does not name an open checkpoint with its token is cut. The socket
+ * reads straight into the frame's buffer (no copy; reused buffers, see FramePool), each read asking
+ * for just what the current field still lacks, and each frame is handed to the target while the
  * socket reads on (awaiting each write before reading the next frame held the stream to a third of
  * the disk's rate); reading pauses while more than QUEUED_MAX bytes are unwritten, so a fast dumper
  * is still held back by TCP itself. A hello whose token is a fetch's (SOURCE_FOR) gets that
@@ -42,7 +48,15 @@ export async function listenForPages(
   targetFor: (hello: PageStreamHello) => PageTarget | undefined,
   sourceFor: (hello: PageStreamHello) => PageSource | undefined = () => undefined,
 ): Promise<PageListener> {
-  const server = net.createServer((socket) => serve(socket, targetFor, sourceFor));
+  // A connection holds at most QUEUED_MAX of frames plus the one being read; kept for the next one.
+  const pool = new FramePool(PAGE_FRAME_MAX, QUEUED_MAX / PAGE_FRAME_MAX + 2);
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    try {
+      serve(accepted, pool, targetFor, sourceFor);
+    } catch {
+      accepted.destroy();
+    }
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -51,7 +65,7 @@ export async function listenForPages(
   return { host, port: address.port, close: () => server.close() };
 }
 
-function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTarget | undefined, sourceFor: (hello: PageStreamHello) => PageSource | undefined): void {
+function serve(accepted: net.Socket, pool: FramePool, targetFor: (hello: PageStreamHello) => PageTarget | undefined, sourceFor: (hello: PageStreamHello) => PageSource | undefined): void {
   let target: PageTarget | undefined;
   let over = false;
   /** Cuts the connection; a target is told why (once). */
@@ -60,12 +74,11 @@ function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTa
     over = true;
     socket.destroy();
   };
-  socket.on('error', () => {});
-  socket.on('close', () => fail('its page stream closed before the commit'));
 
   let queued = 0;
-  const frameDone = (length: number) => {
-    queued -= length;
+  const frameDone = (data: Buffer) => {
+    queued -= data.length;
+    pool.give(data);
     if (queued <= QUEUED_MAX && socket.isPaused() && !over) socket.resume();
   };
   const toTarget = (offset: number, data: Buffer) => {
@@ -73,7 +86,7 @@ function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTa
     const { written, durable } = target!.write(offset, data);
     queued += data.length;
     if (queued > QUEUED_MAX) socket.pause();
-    written.then(() => frameDone(data.length), (e: Error) => fail(`its page stream: ${e.message}`));
+    written.then(() => frameDone(data), (e: Error) => fail(`its page stream: ${e.message}`));
     durable.then(() => {
       const ack = Buffer.allocUnsafe(8);
       ack.writeBigUInt64LE(BigInt(end));
@@ -101,7 +114,6 @@ function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTa
         const source = sourceFor(hello);
         if (source) {
           over = true;
-          socket.removeListener('data', onData);
           void send(socket, source).catch(() => socket.destroy());
           return;
         }
@@ -113,7 +125,7 @@ function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTa
         frameOffset = Number(header.readBigUInt64LE(0));
         const length = header.readUInt32LE(8);
         if (length === 0 || length > PAGE_FRAME_MAX) throw new Error(`a page frame of ${length} bytes`);
-        return expect('body', Buffer.allocUnsafe(length));
+        return expect('body', pool.take(length));
       }
       case 'body':
         toTarget(frameOffset, into);
@@ -125,21 +137,24 @@ function serve(socket: net.Socket, targetFor: (hello: PageStreamHello) => PageTa
     into = buffer;
     have = 0;
   };
-  const onData = (chunk: Buffer) => {
+  // Once over (a fetch being sent, or cut), whatever still comes is read into this and dropped.
+  const ignored = Buffer.allocUnsafe(PAGE_FRAME_HEADER);
+  const took = (n: number) => {
+    if (over) return;
+    have += n;
     try {
-      for (let at = 0; at < chunk.length && !over; ) {
-        const take = Math.min(into.length - have, chunk.length - at);
-        chunk.copy(into, have, at, at + take);
-        have += take;
-        at += take;
-        if (have === into.length) complete();
-      }
+      if (have === into.length) complete();
     } catch (e) {
       if (target) fail(`its page stream: ${(e as Error).message}`);
-      else socket.destroy();
+      else {
+        over = true;
+        socket.destroy();
+      }
     }
   };
-  socket.on('data', onData);
+  const socket = readInto(accepted, () => (over ? ignored : into.subarray(have)), took);
+  socket.on('error', () => {});
+  socket.on('close', () => fail('its page stream closed before the commit'));
 }
 
 /** Sends SOURCE and closes; a failure destroys the socket, which the fetcher sees as a short stream. */

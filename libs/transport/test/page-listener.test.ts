@@ -18,7 +18,7 @@ function recordingTarget() {
   const durable = new Promise<void>((resolve) => (release = resolve));
   const target: PageTarget = {
     write: (offset, data) => {
-      stored.set(offset, data);
+      stored.set(offset, Buffer.from(data));
       return { written: Promise.resolve(), durable };
     },
     broken: (why) => broken.push(why),

@@ -327,7 +327,7 @@ function printDowntime(m: Migration, t: Moments, onB: Map<string, StageTime>): v
   const sum = rows.reduce((n, row) => n + (Number(row[1]) || 0), 0);
   rows.push(['sum of the phases', ms0(sum), '', `the dumper's frozen time: ${ms0(t.dumped?.frozenMs)} ms`]);
   console.log(table(['DOWNTIME, PHASE BY PHASE', 'ms', 'RATE', 'WHAT'], rows));
-  if (r) console.log(`freeze -> running on b (COMPLETE on b): ${ms0((t.running ?? NaN) - t.freezeAt)} ms; freeze -> source killed on a (report's downtimeMs): ${r.downtimeMs} ms; total ${r.totalMs} ms`);
+  if (r) console.log(`freeze -> running on b (COMPLETE on b): ${ms0((t.running ?? NaN) - t.freezeAt)} ms; freeze -> a hears b runs it (report's downtimeMs): ${r.downtimeMs} ms; freeze -> source killed on a (sourceFrozenMs): ${r.sourceFrozenMs} ms; total ${r.totalMs} ms`);
   console.log(`before the freeze (not downtime): ferry migrate started -> dumper running ${ms0((m.watch.moments.get('dumper started') ?? NaN) - m.t0)} ms, -> tree frozen ${ms0(t.freezeAt - m.t0)} ms`);
 }
 

@@ -41,7 +41,10 @@ export interface MigrationReport {
   pageBytes: number;
   /** Page bytes per second while the tree streamed out. */
   pageRate: number;
+  /** From the freeze on a to a hearing that the copy runs on b. */
   downtimeMs: number;
+  /** From the freeze to the source's end on a (killing a large tree takes a while, after b runs). */
+  sourceFrozenMs: number;
   totalMs: number;
   stageMs: Record<string, number>;
   /** "straight to HOST" (its agent took them while the tree was dumped), or "through the image server". */

@@ -56,6 +56,8 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     let taken: RestoreJobResult | null = null;
     const t0 = performance.now();
     let committedAt = 0;
+    /** When a learned that the copy runs on b: the downtime ends there, not when the source is killed. */
+    let takenAt = 0;
     const summary = await dump({
       pid: o.pid,
       openSink: async (inventory) => countingPages(await target.options.openSink!(inventory), (bytes) => {
@@ -75,6 +77,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
         try {
           const job = await targetQueue.add('restore', { checkpointId }, { jobId: restoreJobId(o.migrationId), removeOnComplete: true, removeOnFail: true });
           taken = await untilTakenOver(job, targetEvents, client, o.to, o.redis.where);
+          takenAt = performance.now();
           return 'kill';
         } catch (e) {
           // Not started yet: it never will be. Started: the target asks before it releases the tree.
@@ -82,16 +85,18 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
           await Promise.race([targetQueue.remove(restoreJobId(o.migrationId)).catch(() => {}), new Promise((r) => setTimeout(r, REMOVE_WAIT_MS))]);
           if ((await claimPatiently(o, checkpointId)) !== 'target') throw e;
           o.say(`${o.to} took the tree over without reporting it (${(e as Error).message})`);
+          takenAt = performance.now();
           return 'kill';
         }
       },
     });
     const done = performance.now();
+    const frozenAt = done - summary.frozenMs;
     const result = taken as RestoreJobResult | null;
     return {
       pid: o.pid, from: o.from, to: o.to, pidThere: result?.pid ?? 0, checkpointId: summary.checkpointId, processes: summary.tasks,
       pageBytes: Number(summary.pageBytes), pageRate: committedAt > t0 ? Math.round(Number(summary.pageBytes) / ((committedAt - t0) / 1000)) : 0,
-      downtimeMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {}, pagesVia,
+      downtimeMs: Math.round((takenAt || done) - frozenAt), sourceFrozenMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {}, pagesVia,
     };
   } finally {
     await target.close();

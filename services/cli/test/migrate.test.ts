@@ -25,7 +25,7 @@ test('a tree migrated from a to b runs there with its pids, its progress shown a
   assert.equal(moved.pidThere, tree.root);
   assert.equal(moved.processes, tree.pids.length);
   assert.deepEqual(Object.keys(moved.stageMs), [...STAGES]);
-  assert.ok(moved.downtimeMs > 0 && moved.downtimeMs <= moved.totalMs);
+  assert.ok(moved.downtimeMs > 0 && moved.downtimeMs <= moved.sourceFrozenMs && moved.sourceFrozenMs <= moved.totalMs, `downtime ${moved.downtimeMs}, source frozen ${moved.sourceFrozenMs}, total ${moved.totalMs} ms`);
   assert.equal(moved.pagesVia, 'straight to b');
   assert.ok(lines.every((l) => l.event === 'progress'));
   const stagesSeen = lines.map((l) => l.stage).filter((s) => s && s !== 'queued');

@@ -21,4 +21,4 @@ export * from './tty.js';
 export * from './tty-queue.js';
 export * from './pidfd.js';
 export * from './job-control.js';
-export { punchHole } from './punch-hole.js';
+export { punchHole, preallocate } from './file-space.js';

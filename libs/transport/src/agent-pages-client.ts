@@ -9,8 +9,8 @@ import { agentSubjects, ERROR_HEADER, type AgentPagesRequest } from './protocol.
 const OFFER_TIMEOUT_MS = 5000;
 
 /** A page stream to HOST's agent for CHECKPOINT_ID; an Error says why there is none. */
-export async function pagesToAgent(nc: NatsConnection, host: string, checkpointId: string): Promise<PageStreamWriter> {
-  const offer = await ask<PageStreamOffer>(nc, host, { checkpointId });
+export async function pagesToAgent(nc: NatsConnection, host: string, checkpointId: string, expectedBytes?: number): Promise<PageStreamWriter> {
+  const offer = await ask<PageStreamOffer>(nc, host, { checkpointId, expectedBytes });
   try {
     return await PageStreamWriter.connect(offer, { checkpointId, token: offer.token });
   } catch (e) {

@@ -31,6 +31,8 @@ export interface NatsSinkOptions {
   pagesTo?: string;
   /** Told why the pages could not go to `pagesTo` (they go to the image server then). */
   onPagesFallback?: (why: string) => void;
+  /** About how many bytes of pages the dump will send: `pagesTo` makes room for them up front. */
+  expectedPageBytes?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface NatsSinkOptions {
  */
 export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory, options: NatsSinkOptions = {}): Promise<RecordSink> {
   const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID() });
-  const direct = options.pagesTo === undefined ? undefined : await pagesToAgent(nc, options.pagesTo, writer.checkpointId).catch((e: Error) => {
+  const direct = options.pagesTo === undefined ? undefined : await pagesToAgent(nc, options.pagesTo, writer.checkpointId, options.expectedPageBytes).catch((e: Error) => {
     options.onPagesFallback?.(e.message);
     return undefined;
   });

@@ -94,6 +94,8 @@ export interface AgentPagesRequest {
   checkpointId: string;
   /** The dump failed: drop what came (answered with an empty offer). */
   cancel?: boolean;
+  /** About how many bytes of pages will come (the tree's resident memory): room is made for them. */
+  expectedBytes?: number;
 }
 
 export interface TaskSummary {

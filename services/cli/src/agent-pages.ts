@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -98,7 +99,8 @@ export class AgentPages {
       return {};
     }
     if (this.incoming.has(request.checkpointId)) throw new Error(`host ${this.host} is already receiving the pages of checkpoint ${request.checkpointId}`);
-    const file = await PageFile.create(path.join(this.dir, `${request.checkpointId}.pages`), { sync: false, onWrite: () => this.touch(request.checkpointId) });
+    const expectedBytes = Number.isSafeInteger(request.expectedBytes) && request.expectedBytes! > 0 ? Math.min(request.expectedBytes!, os.freemem()) : undefined;
+    const file = await PageFile.create(path.join(this.dir, `${request.checkpointId}.pages`), { sync: false, expectedBytes, onWrite: () => this.touch(request.checkpointId) });
     const token = randomBytes(16).toString('hex');
     this.incoming.set(request.checkpointId, { token, file, connected: false, lastActivity: Date.now() });
     return { host: this.listener.host, port: this.listener.port, token };

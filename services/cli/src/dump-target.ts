@@ -11,6 +11,8 @@ export interface DumpTargetFlags {
   pagesTo?: string;
   /** Told why the pages could not go to `pagesTo` (they go to the image server then). */
   onPagesFallback?: (why: string) => void;
+  /** About how many bytes of pages there will be (room is made for them up front), asked as the dump opens. */
+  expectedPageBytes?: () => number;
 }
 
 /** Where `ferry dump` writes: DumpOptions for it, what to print once it is done, and what to close. */
@@ -33,6 +35,7 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
         keepLast: o.keepLast,
         pagesTo: o.pagesTo,
         onPagesFallback: o.onPagesFallback,
+        expectedPageBytes: o.expectedPageBytes?.(),
       }),
     },
     // The id is what `ferry restore --checkpoint` takes.

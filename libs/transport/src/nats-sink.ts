@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import zlib from 'node:zlib';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FrameBuffer, pagesRecordFor, StreamWriter, type SinkState, type Commit, type KindPayloads, type LocalInventory, type PayloadKind, type RecordSink } from '@ferry/proto';
 import { PageStreamWriter } from './page-stream.js';
+import { CrcWorker } from './crc-worker.js';
 import { CHUNK_BYTES, OFFSET_HEADER, PART_HEADER, subjects, type OpenReply, type OpenRequest, type Part } from './protocol.js';
 import { cancelPagesToAgent, pagesToAgent } from './agent-pages-client.js';
 import { request, requestJson } from './rpc.js';
@@ -75,6 +75,7 @@ class NatsRecordSink implements RecordSink {
   private state: SinkState = 'open';
   private failure?: Error;
   private readonly buffered = new FrameBuffer();
+  private readonly crc = new CrcWorker();
   private readonly ends: Record<Part, number> = { records: 0, pages: 0 };
   private readonly inflight = new Set<Promise<void>>();
   private lastAck = Date.now();
@@ -100,10 +101,12 @@ class NatsRecordSink implements RecordSink {
   async putPages(pid: number, vaddr: bigint, data: Buffer): Promise<void> {
     this.checkWritable();
     const { objectId, pages } = pagesRecordFor(pid, vaddr, data.length, this.ends.pages);
-    pages.crc32 = zlib.crc32(data);
-    if (this.pageStream) await this.writePages(data);
-    // A copy: the caller reuses `data` once we return, and the client sends it later than that.
-    else await this.send('pages', Buffer.from(data));
+    const crc = this.crc.crc32(data);
+    // Both settle before we return: the caller reuses `data` then.
+    if (this.pageStream) await Promise.all([this.writePages(data), crc]);
+    // A copy: the client sends it later than that.
+    else await Promise.all([this.send('pages', Buffer.from(data)), crc]);
+    pages.crc32 = await crc;
     this.buffered.add(this.writer.add('pages', objectId, pages));
     if (this.buffered.bytes >= CHUNK_BYTES) await this.flush();
   }
@@ -123,6 +126,7 @@ class NatsRecordSink implements RecordSink {
       await request(this.nc, subjects.commit(this.checkpointId), '');
       this.state = 'committed';
       clearInterval(this.watchdog);
+      this.crc.close();
       this.pageStream?.close();
       return commit;
     } catch (e) {
@@ -137,6 +141,7 @@ class NatsRecordSink implements RecordSink {
     if (this.state === 'aborted') return;
     this.state = 'aborted';
     clearInterval(this.watchdog);
+    this.crc.close();
     this.pageStream?.close();
     // Chunks still in flight are not waited for: nothing of them remains here, and the server
     // refuses whatever arrives for a stream it dropped.
@@ -198,6 +203,7 @@ class NatsRecordSink implements RecordSink {
   private fail(e: Error): void {
     this.failure ??= e;
     clearInterval(this.watchdog);
+    this.crc.close();
     this.signalFailure();
   }
 

@@ -287,7 +287,7 @@ function printThroughput(r: MigrationReport | undefined, base: Baselines, t: Mom
   const ratio = (x: number, of: number) => (Number.isNaN(x) ? '?' : `${(x / of).toFixed(2)}x`);
   const row = (name: string, x: number) => [name, Number.isNaN(x) ? '?' : (x / GB).toFixed(3), criu ? ratio(x, criu.rate) : '-', ratio(x, CRIU_QUOTED), ratio(x, base.tcpC.rate), ratio(x, base.tcpNode.rate)];
   console.log(table(['PAGE THROUGHPUT', 'GB/s', 'vs CRIU PAGE SERVER (this run)', 'vs 1.05 GB/s (CRIU, QUOTED BY THE ISSUE)', 'vs RAW TCP, C', 'vs RAW TCP, NODE'], [
-    row('ferry migrate pageRate (report: dump start to commit stored)', r?.pageRate ?? NaN),
+    row('ferry migrate pageRate (report: the dumper copying pages out, frozen)', r?.pageRate ?? NaN),
     row(`ferry page stream (first to last byte at ${pagesWhere(t)})`, streamRate),
     ['CRIU page server, this run', criu ? (criu.rate / GB).toFixed(3) : `- (${criuWhy})`],
     ['raw TCP over loopback, C read/write, two processes', (base.tcpC.rate / GB).toFixed(3)],

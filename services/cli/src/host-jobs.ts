@@ -39,7 +39,7 @@ export interface MigrationReport {
   checkpointId: string;
   processes: number;
   pageBytes: number;
-  /** Page bytes per second while the tree streamed out. */
+  /** Page bytes per second while the pages streamed out (the dumper's page copying, frozen). */
   pageRate: number;
   /** From the freeze on a to a hearing that the copy runs on b. */
   downtimeMs: number;

@@ -56,7 +56,6 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     const report = (force = false) => progress.report({ phase: stage ? 'restoring' : 'dumping', pageBytes, expectedBytes, stage }, force);
     let taken: RestoreJobResult | null = null;
     const t0 = performance.now();
-    let committedAt = 0;
     /** When a learned that the copy runs on b: the downtime ends there, not when the source is killed. */
     let takenAt = 0;
     const summary = await dump({
@@ -67,7 +66,6 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
       }),
       log: makeLogger(!!o.verbose),
       holdUntil: async (checkpointId) => {
-        committedAt = performance.now();
         stage = 'queued';
         report(true);
         targetEvents.on('progress', ({ jobId, data }) => {
@@ -96,7 +94,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     const result = taken as RestoreJobResult | null;
     return {
       pid: o.pid, from: o.from, to: o.to, pidThere: result?.pid ?? 0, checkpointId: summary.checkpointId, processes: summary.tasks,
-      pageBytes: Number(summary.pageBytes), pageRate: committedAt > t0 ? Math.round(Number(summary.pageBytes) / ((committedAt - t0) / 1000)) : 0,
+      pageBytes: Number(summary.pageBytes), pageRate: summary.pagesMs > 0 ? Math.round(Number(summary.pageBytes) / (summary.pagesMs / 1000)) : 0,
       downtimeMs: Math.round((takenAt || done) - frozenAt), sourceFrozenMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {}, pagesVia,
     };
   } finally {

@@ -46,6 +46,8 @@ export interface DumpSummary {
   tasks: number;
   frozenMs: number;
   pageBytes: bigint;
+  /** Time spent copying pages out (every task's), frozen: pageBytes over it is the page throughput. */
+  pagesMs: number;
   records: bigint;
   /** What became of the tree after the commit. */
   fate: 'kill' | 'resume';
@@ -57,6 +59,7 @@ interface DumpState {
   log: Log;
   files: DescribeContext;
   shmDumped: Set<bigint>;
+  pagesMs: number;
 }
 
 function checkDumpable(pid: number): void {
@@ -90,7 +93,9 @@ async function writeTask(task: FrozenTask, state: DumpState): Promise<bigint> {
   const vmas = describeVmas(pid, readSmaps(pid));
   for (const vma of vmas) await sink.put('vma', `vma:${pid}:${vma.start.toString(16)}`, vma);
   step('mappings');
+  const pagesStarted = performance.now();
   const bytes = await dumpPages(pid, vmas, task.mem, sink, state.shmDumped);
+  state.pagesMs += performance.now() - pagesStarted;
   step(`${bytes} bytes of pages`);
   return bytes;
 }
@@ -144,7 +149,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let notTakenOver: unknown = null;
   try {
     const files = describeContext(pidsOf(tree), external);
-    const pageBytes = await writeTree(tree, { sink, log, files, shmDumped: new Set() });
+    const state: DumpState = { sink, log, files, shmDumped: new Set(), pagesMs: 0 };
+    const pageBytes = await writeTree(tree, state);
     ttys = collectTtys(files.seen, !!opts.shellJob);
     for (const tty of ttys.records) await sink.put('tty', `tty:${tty.index}`, tty);
     // For tests of the failure path: everything has been read and taken, nothing committed.
@@ -165,7 +171,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     ttys.close();
     const frozenMs = performance.now() - started;
     log.info(`dumped ${tree.tasks.length} processes from pid ${pid} in ${frozenMs.toFixed(1)} ms (${pageBytes} bytes of pages)`);
-    summary = { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, records: commit.recordCount + 1n, fate };
+    summary = { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, pagesMs: state.pagesMs, records: commit.recordCount + 1n, fate };
   } catch (e) {
     // The terminals get their queued bytes back before their programs run on.
     try {

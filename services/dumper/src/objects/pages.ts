@@ -60,7 +60,8 @@ let buffersOfThisProcess: Buffer[] | null = null;
  * Tasks are dumped one after the other, so they never share them at once.
  */
 function runBuffers(): Buffer[] {
-  buffersOfThisProcess ??= [Buffer.allocUnsafeSlow(RUN_LIMIT), Buffer.allocUnsafeSlow(RUN_LIMIT)];
+  // Shared memory: a sink may sum a run on another thread while it sends it.
+  buffersOfThisProcess ??= [Buffer.from(new SharedArrayBuffer(RUN_LIMIT)), Buffer.from(new SharedArrayBuffer(RUN_LIMIT))];
   return buffersOfThisProcess;
 }
 

@@ -3,17 +3,19 @@ import type { RecordSink, Vma } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
 import type { ProcMem } from '@ferry/sys';
 
-const PAGE = 4096n;
-const PRESENT = 1n << 63n;
-const SWAPPED = 1n << 62n;
-const FILE_OR_SHARED = 1n << 61n;
+const PAGE = 4096;
+// Flags of a pagemap entry, in its upper 32 bits: read as a number, not a BigInt per page (2 GiB
+// is half a million entries, on the thread that also sends the pages).
+const PRESENT = 0x80000000;
+const SWAPPED = 0x40000000;
+const FILE_OR_SHARED = 0x20000000;
 const PAGEMAP_CHUNK = 65536;          // entries per pagemap read (512 KiB)
 const RUN_LIMIT = 4 << 20;            // bytes per page record
 
 /** Which pages of a VMA hold data that only the process has (the rest comes back by itself). */
-function wanted(kind: VmaKind, entry: bigint): boolean {
-  if (kind === VmaKind.FILE_PRIVATE) return (entry & SWAPPED) !== 0n || ((entry & PRESENT) !== 0n && (entry & FILE_OR_SHARED) === 0n);
-  return (entry & (PRESENT | SWAPPED)) !== 0n;
+function wanted(kind: VmaKind, flags: number): boolean {
+  if (kind === VmaKind.FILE_PRIVATE) return (flags & SWAPPED) !== 0 || ((flags & PRESENT) !== 0 && (flags & FILE_OR_SHARED) === 0);
+  return (flags & (PRESENT | SWAPPED)) !== 0;
 }
 
 function hasPrivateData(kind: VmaKind): boolean {
@@ -27,25 +29,27 @@ export function* pageRuns(pid: number, vmas: Vma[], skip: (v: Vma) => boolean): 
   try {
     for (const vma of vmas) {
       if (!hasPrivateData(vma.kind) || skip(vma)) continue;
-      let runStart = -1n;
-      for (let addr = vma.start; addr < vma.end; ) {
-        const count = Number((vma.end - addr) / PAGE < BigInt(PAGEMAP_CHUNK) ? (vma.end - addr) / PAGE : BigInt(PAGEMAP_CHUNK));
-        const got = fs.readSync(fd, buf, 0, count * 8, (addr / PAGE) * 8n);
+      // User addresses fit a double exactly (47 bits).
+      const end = Number(vma.end);
+      let runStart = -1;
+      for (let addr = Number(vma.start); addr < end; ) {
+        const count = Math.min((end - addr) / PAGE, PAGEMAP_CHUNK);
+        const got = fs.readSync(fd, buf, 0, count * 8, (addr / PAGE) * 8);
         if (got !== count * 8) throw new Error(`short read of /proc/${pid}/pagemap`);
         for (let i = 0; i < count; i++, addr += PAGE) {
-          const take = wanted(vma.kind, buf.readBigUInt64LE(i * 8));
-          if (take && runStart < 0n) runStart = addr;
-          else if (!take && runStart >= 0n) {
-            yield { start: runStart, end: addr };
-            runStart = -1n;
+          const take = wanted(vma.kind, buf.readUInt32LE(i * 8 + 4));
+          if (take && runStart < 0) runStart = addr;
+          else if (!take && runStart >= 0) {
+            yield { start: BigInt(runStart), end: BigInt(addr) };
+            runStart = -1;
           }
-          if (runStart >= 0n && addr + PAGE - runStart >= BigInt(RUN_LIMIT)) {
-            yield { start: runStart, end: addr + PAGE };
-            runStart = -1n;
+          if (runStart >= 0 && addr + PAGE - runStart >= RUN_LIMIT) {
+            yield { start: BigInt(runStart), end: BigInt(addr + PAGE) };
+            runStart = -1;
           }
         }
       }
-      if (runStart >= 0n) yield { start: runStart, end: vma.end };
+      if (runStart >= 0) yield { start: BigInt(runStart), end: vma.end };
     }
   } finally {
     fs.closeSync(fd);

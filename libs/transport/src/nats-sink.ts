@@ -102,10 +102,15 @@ class NatsRecordSink implements RecordSink {
     this.checkWritable();
     const { objectId, pages } = pagesRecordFor(pid, vaddr, data.length, this.ends.pages);
     const crc = this.crc.crc32(data);
-    // Both settle before we return: the caller reuses `data` then.
-    if (this.pageStream) await Promise.all([this.writePages(data), crc]);
-    // A copy: the client sends it later than that.
-    else await Promise.all([this.send('pages', Buffer.from(data)), crc]);
+    try {
+      // Both settle before we return: the caller reuses `data` then.
+      if (this.pageStream) await Promise.all([this.writePages(data), crc]);
+      // A copy: the client sends it later than that.
+      else await Promise.all([this.send('pages', Buffer.from(data)), crc]);
+    } catch (e) {
+      // The sink's first failure stops the crc thread too: that is not the news.
+      throw this.failure ?? e;
+    }
     pages.crc32 = await crc;
     this.buffered.add(this.writer.add('pages', objectId, pages));
     if (this.buffered.bytes >= CHUNK_BYTES) await this.flush();

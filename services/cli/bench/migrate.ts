@@ -99,7 +99,9 @@ async function migrateWatched(c: BenchCluster, pid: number): Promise<Migration> 
     const file = fs.readdirSync(c.incomingPagesB).find((n) => n.endsWith('.pages'));
     return file && path.join(c.incomingPagesB, file);
   };
-  const dumper = () => treeOf(c.agentA.pid).slice(1).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('migrate-source'));
+  // Found once: walking agent a's tree every sample cost the machine more than the samples did.
+  let dumperPid: number | undefined;
+  const dumper = () => (dumperPid ??= treeOf(c.agentA.pid).slice(1).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('migrate-source')));
   let client: number | undefined;
   let restored: number | undefined;
   const gone = (p: number) => ['Z', 'X', undefined].includes(readStat(p)?.state);

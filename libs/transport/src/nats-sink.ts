@@ -31,7 +31,7 @@ export interface NatsSinkOptions {
   pagesTo?: string;
   /** Told why the pages could not go to `pagesTo` (they go to the image server then). */
   onPagesFallback?: (why: string) => void;
-  /** About how many bytes of pages the dump will send: `pagesTo` makes room for them up front. */
+  /** About how many bytes of pages the dump will send: their receiver makes room for them up front. */
   expectedPageBytes?: number;
 }
 
@@ -49,7 +49,10 @@ export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory
     options.onPagesFallback?.(e.message);
     return undefined;
   });
-  const open: OpenRequest = { checkpointId: writer.checkpointId, workload: options.workload, keepLast: options.keepLast, pagesHeldBy: direct ? options.pagesTo : undefined };
+  const open: OpenRequest = {
+    checkpointId: writer.checkpointId, workload: options.workload, keepLast: options.keepLast,
+    pagesHeldBy: direct ? options.pagesTo : undefined, expectedPageBytes: direct ? undefined : options.expectedPageBytes,
+  };
   let reply: OpenReply;
   try {
     reply = await requestJson<OpenReply>(nc, subjects.open, open);

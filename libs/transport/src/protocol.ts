@@ -51,6 +51,8 @@ export interface OpenRequest {
   workload?: string;
   /** Keep only this many committed checkpoints of the workload (overrides the server's default). */
   keepLast?: number;
+  /** About how many bytes of pages will come: the server makes room for them as the stream opens. */
+  expectedPageBytes?: number;
   /**
    * The pages go straight to this host's agent (a migration): the server stores the records only,
    * checks that they chain and commit, and never offers the checkpoint's pages.

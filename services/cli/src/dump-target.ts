@@ -1,4 +1,5 @@
 import type { DumpOptions, DumpSummary } from '@ferry/dumper';
+import { residentBytes } from './resident-bytes.js';
 import { connectNats, natsConfig, openNatsSink, type NatsConnection } from '@ferry/transport';
 
 export interface DumpTargetFlags {
@@ -11,8 +12,6 @@ export interface DumpTargetFlags {
   pagesTo?: string;
   /** Told why the pages could not go to `pagesTo` (they go to the image server then). */
   onPagesFallback?: (why: string) => void;
-  /** About how many bytes of pages there will be (room is made for them up front), asked as the dump opens. */
-  expectedPageBytes?: () => number;
 }
 
 /** Where `ferry dump` writes: DumpOptions for it, what to print once it is done, and what to close. */
@@ -35,7 +34,8 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
         keepLast: o.keepLast,
         pagesTo: o.pagesTo,
         onPagesFallback: o.onPagesFallback,
-        expectedPageBytes: o.expectedPageBytes?.(),
+        // The receiver makes room for about this much before the tree is frozen.
+        expectedPageBytes: residentBytes(inventory.rootPid),
       }),
     },
     // The id is what `ferry restore --checkpoint` takes.

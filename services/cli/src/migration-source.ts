@@ -38,9 +38,8 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
   targetEvents.on('error', () => {});
   // Connected before anything is frozen: servers that cannot be reached fail the migration untouched.
   let pagesVia = o.keepCheckpoint ? 'through the image server' : `straight to ${o.to}`;
-  let expectedBytes = 0;
   const target = await dumpTarget({
-    imageServer: true, nats: o.nats, pagesTo: o.keepCheckpoint ? undefined : o.to, expectedPageBytes: () => expectedBytes,
+    imageServer: true, nats: o.nats, pagesTo: o.keepCheckpoint ? undefined : o.to,
     onPagesFallback: (why) => {
       pagesVia = 'through the image server';
       o.say(`the pages go through the image server (${why})`);
@@ -50,7 +49,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     await client.connect();
     await targetEvents.waitUntilReady();
     if (!(await present(client, agentKey(o.to)))) throw new Error(`no agent serves host ${o.to}: start \`ferry agent --host ${o.to}\` there`);
-    expectedBytes = residentBytes(o.pid);
+    const expectedBytes = residentBytes(o.pid);
     let pageBytes = 0;
     let stage: string | undefined;
     const report = (force = false) => progress.report({ phase: stage ? 'restoring' : 'dumping', pageBytes, expectedBytes, stage }, force);

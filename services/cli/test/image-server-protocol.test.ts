@@ -63,3 +63,20 @@ test('a lost chunk and a forged record are refused, and the stream is dropped', 
     await waitUntil('nothing of it left in the store', () => !fs.existsSync(scratch.path('store', sink.checkpointId)));
   }
 });
+
+test('room for the pages a dump expects is made as it opens; what no page took is given back at the commit', async () => {
+  const pages = randomBytes(5 * 4096);
+  const sink = await openNatsSink(nc, inventory, { workload: 'room', expectedPageBytes: 16 << 20 });
+  const file = scratch.path(`store/${sink.checkpointId}/pages.img`);
+  assert.ok(fs.statSync(file).blocks * 512 >= 16 << 20, 'room made before any page came');
+  assert.equal(fs.statSync(file).size, 0);
+  await sink.putPages(4242, 0x7f0000000000n, pages);
+  await sink.commit();
+  const stored = fs.statSync(file);
+  assert.equal(stored.size, pages.length);
+  assert.ok(stored.blocks * 512 <= pages.length + 4096, `${stored.blocks * 512} bytes held for ${pages.length} bytes of pages`);
+  const dir = scratch.path('fetched-room');
+  await fetchCheckpoint(nc, sink.checkpointId, dir);
+  const image = await loadLocalImage(dir);
+  assert.deepEqual(await image.readPages(image.byKind('pages')[0]!), pages);
+});

@@ -4,6 +4,7 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { workload, removeBuiltWorkloads } from './harness/build.js';
 import { bedTest, type TestBed } from './harness/test-bed.js';
 import { ferry, ferryOk } from './harness/ferry.js';
@@ -88,11 +89,17 @@ serverTest('a python counter dumped to the image server is listed, restored by i
 });
 
 serverTest('a checkpoint restored by id frees its fetched copy\'s pages as they go in, and every byte checks out', async (bed) => {
-  await imageServer(bed);
+  const { store } = await imageServer(bed);
   const pid = await startLargeWorkload(bed);
+  const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
   const id = await dumpToServer(pid, []);
   await waitGone(pid);
   const [entry] = (await listed()).filter((c) => c.checkpointId === id);
+  // The server made room for the whole resident size as the dump opened, and gave back what no page took.
+  assert.ok(rss > entry!.pageBytes, `resident ${rss}, dumped ${entry!.pageBytes}`);
+  const pagesFile = fs.statSync(path.join(store, id, 'pages.img'));
+  assert.equal(pagesFile.size, entry!.pageBytes);
+  assert.ok(pagesFile.blocks * 512 <= entry!.pageBytes + 4096, `${pagesFile.blocks * 512} bytes held for ${entry!.pageBytes} bytes of pages`);
   const r = await ferryOk(['restore', '--checkpoint', id, '-d', '-v'], { env: nats.env() });
   const freed = /freed (\d+) of \S+'s (\d+) bytes as the pages went in/.exec(r.stderr);
   assert.ok(freed, r.stderr);

@@ -1,9 +1,14 @@
 import fs from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
+import { preallocate, punchHole } from '@ferry/sys';
 import { checkPageStore, StreamVerifier, writeAll } from '@ferry/proto';
 import type { OpenRequest, Part } from '@ferry/transport';
 import { FrameAssembler } from './frame-assembler.js';
 import { IndexBuilder, type CheckpointIndex } from './checkpoint-index.js';
 import type { CheckpointStore } from './store.js';
+
+/** Room made up front never takes the store's filesystem below this much free space. */
+const MIN_FREE_BYTES = 256 << 20;
 
 /**
  * One checkpoint while its dumper streams it in. Records are verified (sequence, chain, payloads)
@@ -16,6 +21,8 @@ export class IncomingCheckpoint {
   private readonly verifier = new StreamVerifier();
   private readonly index = new IndexBuilder();
   private closed = false;
+  /** Bytes allocated up front for the pages (what did not come is given back at commit). */
+  private room = 0;
   /** Writes and syncs under way: the files close only after them (a dropped stream may still have some). */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Per file, the latest fdatasync, and whether it has yet to start (then it covers what is written meanwhile). */
@@ -38,11 +45,29 @@ export class IncomingCheckpoint {
       await records.close();
       throw e;
     });
-    return new IncomingCheckpoint(store, request, { records, pages });
+    const incoming = new IncomingCheckpoint(store, request, { records, pages });
+    incoming.makeRoom(request.expectedPageBytes);
+    return incoming;
   }
 
   get checkpointId(): string {
     return this.request.checkpointId;
+  }
+
+  /**
+   * Allocates the pages file's room now, as the dump opens (before its tree is frozen), so that
+   * the pages cost a copy each and no allocation; bounded by what the store's filesystem has free.
+   */
+  private makeRoom(expected: number | undefined): void {
+    if (!expected || !Number.isSafeInteger(expected) || expected <= 0 || this.request.pagesHeldBy) return;
+    try {
+      const free = statfsSync(this.store.root);
+      const room = Math.min(expected, Math.max(0, free.bavail * free.bsize - MIN_FREE_BYTES));
+      if (room > 0) preallocate(this.files.pages.fd, room);
+      this.room = room;
+    } catch {
+      // A filesystem without fallocate: the writes allocate as they go.
+    }
   }
 
   /** Writes a chunk; see durable() for when it is stored. */
@@ -83,6 +108,10 @@ export class IncomingCheckpoint {
     const { commit } = this.verifier.finish();
     const heldBy = this.request.pagesHeldBy;
     if (!heldBy) await checkPageStore(this.store.fileOf(this.checkpointId, 'pages'), this.index.pageRuns, commit.pageBytes);
+    if (this.room > this.ends.pages) {
+      punchHole(this.files.pages.fd, this.ends.pages, this.room - this.ends.pages);
+      await this.files.pages.truncate(this.ends.pages);
+    }
     await this.files.records.sync();
     await this.files.pages.sync();
     await this.close();

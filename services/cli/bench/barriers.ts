@@ -38,7 +38,7 @@ export async function benchBarriers(): Promise<void> {
     rows.push(['all stages', '', '', total.toFixed(2)]);
     console.log(table(['STAGE (100-process tree, bullmq)', 'PARTICIPANTS', 'STAGE ms', 'BARRIER ms'], rows));
     console.log(`restore() with bullmq stages: ${bull.ms.toFixed(0)} ms; with the local barrier: ${local.ms.toFixed(0)} ms`);
-    console.log('BARRIER: from the last participant finishing to the stage\'s parent job completing');
+    console.log('BARRIER: from the last participant finishing to the stage\'s parent job running (the barrier passed)');
   } finally {
     killPids(pids);
     await pidsFreed(pids);

@@ -421,7 +421,7 @@ function printBarriers(onB: Map<string, StageTime>, here: HereRuns): void {
     ...locals.map((l, i) => row(`here, local barrier, run ${i + 1}: stage ms`, (s) => l.get(s)?.ms)),
   ];
   console.log(table(['STAGES: THE MIGRATION ON b, THE SAME WORKLOAD HERE', ...stages, 'ALL', 'ALL BUT RESTORE'], rows));
-  console.log('barrier ms: from the stage\'s last participant finishing to its parent job completing (BullStages\' barrierMs, as bench/barriers.ts reports it).');
+  console.log('barrier ms: from the stage\'s last participant finishing to its parent job running, the barrier passed (BullStages\' barrierMs, as bench/barriers.ts reports it).');
   console.log('minus local: the stage through BullMQ flows minus the same stage through the local barrier (mean of the local runs): the flows\' whole cost,');
   console.log(`  child jobs' pickup included. RESTORE is left out of the last sum: its length is the page fill's, which runs into cold memory on b and into`);
   console.log(`  memory freed a moment before here; the two local runs differ by ${ms1(Math.abs(sum(stages, (s) => locals[0]!.get(s)?.ms) - sum(stages, (s) => locals[1]!.get(s)?.ms)))} ms in all.`);

@@ -15,6 +15,8 @@ export class StageEntry {
   failed: { participant: string; error: unknown } | null = null;
   /** Told at once when work here fails, so the coordinator need not wait for Redis to say so. */
   onFailure: (participant: string, error: unknown) => void = () => {};
+  /** Every participant has finished and the parent job runs: the barrier is passed. */
+  onPassed: () => void = () => {};
 
   constructor(readonly stage: Stage, participants: Participant[]) {
     for (const [index, participant] of participants.entries()) {
@@ -49,6 +51,7 @@ export class StageEntry {
   passBarrier(): void {
     if (this.failed) throw new Error(`stage ${this.stage} was abandoned`);
     if (injectedFailure(this.stage) === Infinity) throw new Error('failure injected by FERRY_FAIL_STAGE');
+    this.onPassed();
   }
 
   fail(participant: string, error: unknown): void {

@@ -56,6 +56,8 @@ export class BullStages implements StageBarrier {
   private waiting: Waiting | null = null;
   private lostRedis: Error | null = null;
   private closing = false;
+  /** Parents passed and not yet completed in Redis: close() lets them finish, or they would stall there. */
+  private readonly unsettled = new Map<string, { ended: Promise<void>; end(): void }>();
 
   constructor(
     private readonly worker: StageWorker,
@@ -115,7 +117,11 @@ export class BullStages implements StageBarrier {
       await new Promise<void>((resolve, reject) => {
         entry.onFailure = (participant, error) => reject(new StageError(stage, participant, error));
         // The parent job running is the barrier passed: its completion in Redis is not waited for.
-        entry.onPassed = resolve;
+        entry.onPassed = () => {
+          let settle!: () => void;
+          this.unsettled.set(parentId, { ended: new Promise<void>((r) => (settle = r)), end: () => settle() });
+          resolve();
+        };
         this.waiting = { parentId, entry, resolve };
         timer = setTimeout(() => entry.fail(pendingOf(entry), new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
         this.flows.add(this.flowOf(parentId, stage, participants)).catch((e: Error) => entry.fail(`redis ${this.redis.where}`, e));
@@ -146,6 +152,10 @@ export class BullStages implements StageBarrier {
   }
 
   private parentEnded(jobId: string | undefined, error?: Error): void {
+    if (jobId !== undefined) {
+      this.unsettled.get(jobId)?.end();
+      this.unsettled.delete(jobId);
+    }
     const w = this.waiting;
     if (!w || jobId !== w.parentId) return;
     if (error) w.entry.fail('barrier', error);
@@ -160,6 +170,7 @@ export class BullStages implements StageBarrier {
 
   /** Never hangs, Redis or not: a failed restore must still end. */
   async close(): Promise<void> {
+    await settleWithin(1000, Promise.all([...this.unsettled.values()].map((u) => u.ended)));
     this.closing = true;
     this.worker.registry.close(this.restoreId);
     this.worker.worker.off('completed', this.onCompleted);

@@ -11,6 +11,8 @@ const EVERY_MS = 250;
 export class JobProgress<P extends object> {
   private readonly queue: Queue;
   private last = 0;
+  /** Fetched once (an HGETALL), kept: only its progress changes. */
+  private job?: Promise<Job | undefined>;
 
   constructor(redis: RedisOptions, host: string, private readonly jobId: string) {
     this.queue = new Queue(JOB_QUEUE, { connection: { ...redis, maxRetriesPerRequest: 1, enableOfflineQueue: false }, prefix: hostPrefix(host) });
@@ -21,7 +23,14 @@ export class JobProgress<P extends object> {
     const now = performance.now();
     if (!force && now - this.last < EVERY_MS) return;
     this.last = now;
-    void Job.fromId(this.queue, this.jobId).then((job) => job?.updateProgress(progress)).catch(() => {});
+    this.job ??= Job.fromId(this.queue, this.jobId).then((job) => {
+      if (!job) this.job = undefined; // not there (yet): asked again next time
+      return job;
+    }, (e: unknown) => {
+      this.job = undefined; // Redis away: asked again next time
+      throw e;
+    });
+    void this.job.then((job) => job?.updateProgress(progress)).catch(() => {});
   }
 
   close(): Promise<void> {

@@ -4,9 +4,7 @@
 // A check reads every pattern back, proves the shared area is still shared with a forked child
 // and that the private area is still writable.
 #include "check.h"
-#include <stdint.h>
-#include <stdlib.h>
-#include <sys/mman.h>
+#include "pattern.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,17 +15,6 @@
 #define UNTOUCHED_SIZE (16 * MIB)
 #define SPARSE_SIZE (16 * MIB)
 #define READONLY_SIZE (1 * MIB)
-
-static uint64_t word(uint64_t seed, size_t i) { return (i + 1) * 0x9E3779B97F4A7C15ULL ^ seed; }
-
-static void fill(uint64_t *area, size_t bytes, uint64_t seed) {
-  for (size_t i = 0; i < bytes / 8; i++) area[i] = word(seed, i);
-}
-
-static void expect_pattern(const char *name, const uint64_t *area, size_t bytes, uint64_t seed) {
-  for (size_t i = 0; i < bytes / 8; i++)
-    if (area[i] != word(seed, i)) { expect(0, "%s: word %zu is %#lx", name, i, (unsigned long)area[i]); return; }
-}
 
 /** Each area ends with a PROT_NONE guard page, which also keeps it from merging with its neighbours. */
 static void *map(size_t bytes, int flags) {

@@ -1,6 +1,6 @@
 // Memory filled with a known pattern and read back: each 8-byte word a function of its index and
 // a seed, so a page that comes back at the wrong place, or not at all, is told apart. Include
-// after check.h (expect). memory.c holds the same helpers and could include this instead.
+// after check.h (expect).
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>

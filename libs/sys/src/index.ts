@@ -21,4 +21,4 @@ export * from './tty.js';
 export * from './tty-queue.js';
 export * from './pidfd.js';
 export * from './job-control.js';
-export { punchHole, preallocate } from './file-space.js';
+export { punchHole, preallocate, preallocateAsync } from './file-space.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { statfsSync } from 'node:fs';
-import { preallocate, punchHole } from '@ferry/sys';
+import { preallocateAsync, punchHole } from '@ferry/sys';
 import { checkPageStore, StreamVerifier, writeAll } from '@ferry/proto';
 import type { OpenRequest, Part } from '@ferry/transport';
 import { FrameAssembler } from './frame-assembler.js';
@@ -46,7 +46,7 @@ export class IncomingCheckpoint {
       throw e;
     });
     const incoming = new IncomingCheckpoint(store, request, { records, pages });
-    incoming.makeRoom(request.expectedPageBytes);
+    await incoming.makeRoom(request.expectedPageBytes);
     return incoming;
   }
 
@@ -58,12 +58,12 @@ export class IncomingCheckpoint {
    * Allocates the pages file's room now, as the dump opens (before its tree is frozen), so that
    * the pages cost a copy each and no allocation; bounded by what the store's filesystem has free.
    */
-  private makeRoom(expected: number | undefined): void {
+  private async makeRoom(expected: number | undefined): Promise<void> {
     if (!expected || !Number.isSafeInteger(expected) || expected <= 0 || this.request.pagesHeldBy) return;
     try {
       const free = statfsSync(this.store.root);
       const room = Math.min(expected, Math.max(0, free.bavail * free.bsize - MIN_FREE_BYTES));
-      if (room > 0) preallocate(this.files.pages.fd, room);
+      if (room > 0) await preallocateAsync(this.files.pages.fd, room);
       this.room = room;
     } catch {
       // A filesystem without fallocate: the writes allocate as they go.

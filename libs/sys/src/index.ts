@@ -22,3 +22,4 @@ export * from './tty-queue.js';
 export * from './pidfd.js';
 export * from './job-control.js';
 export { punchHole, preallocate, preallocateAsync } from './file-space.js';
+export * from './fd-io.js';

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { writeAll } from '@ferry/proto';
 import { preallocate, punchHole } from '@ferry/sys';
 import type { PageTarget } from './page-listener.js';
+import { SpliceReceiver } from './splice-receive.js';
 
 export interface PageFileOptions {
   /**
@@ -30,6 +31,9 @@ export class PageFile implements PageTarget {
   private failure?: Error;
   private over = false;
   private preallocated = 0;
+  private readonly receiver = new SpliceReceiver();
+  private stopSplice?: () => void;
+  private spliced?: () => number;
 
   private constructor(readonly path: string, private readonly fh: fs.FileHandle, private readonly o: PageFileOptions) {}
 
@@ -50,7 +54,7 @@ export class PageFile implements PageTarget {
 
   /** Bytes stored so far. */
   get bytes(): number {
-    return this.end;
+    return this.spliced?.() ?? this.end;
   }
 
   write(offset: number, data: Buffer): { written: Promise<void>; durable: Promise<void> } {
@@ -65,6 +69,24 @@ export class PageFile implements PageTarget {
     return { written, durable };
   }
 
+  /**
+   * Receives the stream on SOCKET_FD itself, spliced into the file (see splice-receive.ts); once
+   * per file, before any write. Undefined when it cannot: the listener reads the socket then.
+   */
+  receiveFrom(socketFd: number): Promise<string> | undefined {
+    if (this.over || this.stopSplice || this.end !== 0) return undefined;
+    const stream = this.receiver.start(socketFd, this.fh.fd, this.end, this.o.sync, (end) => {
+      this.end = end;
+      this.o.onWrite?.();
+    });
+    if (!stream) return undefined;
+    this.stopSplice = stream.stop;
+    this.spliced = stream.written;
+    // close() waits for the worker to let go of the file.
+    this.queue = this.queue.then(() => stream.done.then(() => {}));
+    return stream.done;
+  }
+
   broken(why: string): void {
     if (this.over) return;
     this.over = true;
@@ -74,6 +96,8 @@ export class PageFile implements PageTarget {
   /** Waits for the writes under way, then closes; the stream counts as finished from here. */
   async close(): Promise<void> {
     this.over = true;
+    this.stopSplice?.();
+    this.receiver.dispose();
     await this.queue.catch(() => {});
     // Room allocated for pages that did not come (the estimate counts file pages that are not dumped).
     // tmpfs gives it back on a punch, ext4 on a truncate to the size the file has.

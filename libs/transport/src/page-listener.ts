@@ -14,6 +14,11 @@ export interface PageTarget {
   write(offset: number, data: Buffer): { written: Promise<void>; durable: Promise<void> };
   /** The stream broke before the checkpoint committed. */
   broken(why: string): void;
+  /**
+   * Takes the connection's descriptor (duplicated) after the hello, to receive and ack the frames
+   * itself; resolves with why the stream ended. Undefined when it cannot: frames come to write().
+   */
+  receiveFrom?(socketFd: number): Promise<string> | undefined;
 }
 
 /** What a fetch's page stream sends: a committed checkpoint's pages file, whole. */
@@ -119,6 +124,8 @@ function serve(accepted: net.Socket, pool: FramePool, targetFor: (hello: PageStr
         }
         target = targetFor(hello);
         if (!target) throw new Error('no such checkpoint');
+        // Handed over, the socket reads nothing more here: its frames go to the target itself.
+        if (handOver(socket, target, fail)) return;
         return expect('header', header);
       }
       case 'header': {
@@ -155,6 +162,21 @@ function serve(accepted: net.Socket, pool: FramePool, targetFor: (hello: PageStr
   const socket = readInto(accepted, () => (over ? ignored : into.subarray(have)), took);
   socket.on('error', () => {});
   socket.on('close', () => fail('its page stream closed before the commit'));
+}
+
+/** Gives the socket's reading to TARGET if it takes it; FAIL is told why its stream ended. */
+function handOver(socket: net.Socket, target: PageTarget, fail: (why: string) => void): boolean {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (!target.receiveFrom || fd === undefined || fd < 0) return false;
+  // Stopped before the target starts reading: libuv must not take a byte of the frames.
+  socket.pause();
+  const done = target.receiveFrom(fd);
+  if (!done) {
+    socket.resume();
+    return false;
+  }
+  void done.then(fail);
+  return true;
 }
 
 /** Sends SOURCE and closes; a failure destroys the socket, which the fetcher sees as a short stream. */

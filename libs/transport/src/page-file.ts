@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { writeAll } from '@ferry/proto';
-import { preallocate, punchHole } from '@ferry/sys';
+import { preallocateAsync, punchHole } from '@ferry/sys';
 import type { PageTarget } from './page-listener.js';
 import { SpliceReceiver } from './splice-receive.js';
 
@@ -43,7 +43,8 @@ export class PageFile implements PageTarget {
     const pages = new PageFile(file, fh, o);
     if (o.expectedBytes) {
       try {
-        preallocate(fh.fd, o.expectedBytes);
+        // On a libuv thread: gigabytes take seconds here, and the agent has other work meanwhile.
+        await preallocateAsync(fh.fd, o.expectedBytes);
         pages.preallocated = o.expectedBytes;
       } catch {
         // A filesystem without fallocate, or no room for it now: the writes allocate as they go.

@@ -20,6 +20,13 @@ const WINDOW = 8;
  */
 const PROBE_MS = 1000;
 
+/**
+ * When the pages go to a target host, the image server hears only records, which are buffered up
+ * to a chunk (a chunk of pages records stands for ~40 GiB of pages): they are sent at least this
+ * often, or the server would drop the stream as abandoned (--idle-timeout, 30 s by default).
+ */
+const RECORDS_AT_LEAST_EVERY_MS = 2000;
+
 export interface NatsSinkOptions {
   workload?: string;
   keepLast?: number;
@@ -82,6 +89,7 @@ class NatsRecordSink implements RecordSink {
   private readonly ends: Record<Part, number> = { records: 0, pages: 0 };
   private readonly inflight = new Set<Promise<void>>();
   private lastAck = Date.now();
+  private lastSent = Date.now();
   private probing = false;
   private readonly watchdog = setInterval(() => void this.probe(), PROBE_MS).unref();
   /** Settles at the first failure: waits end there, not when the requests in flight time out. */
@@ -116,7 +124,8 @@ class NatsRecordSink implements RecordSink {
     }
     pages.crc32 = await crc;
     this.buffered.add(this.writer.add('pages', objectId, pages));
-    if (this.buffered.bytes >= CHUNK_BYTES) await this.flush();
+    const quiet = this.pagesHeldBy !== undefined && Date.now() - this.lastSent >= RECORDS_AT_LEAST_EVERY_MS;
+    if (this.buffered.bytes >= CHUNK_BYTES || quiet) await this.flush();
   }
 
   async commit(): Promise<Commit> {
@@ -176,6 +185,7 @@ class NatsRecordSink implements RecordSink {
       while (this.inflight.size >= WINDOW && !this.failure) await Promise.race([...this.inflight, this.failed]);
       if (this.failure) throw this.failure;
       const chunk = data.subarray(from, Math.min(data.length, from + CHUNK_BYTES));
+      this.lastSent = Date.now();
       const offset = this.ends[part];
       this.ends[part] += chunk.length;
       this.track(request(this.nc, subjects.put(this.checkpointId), chunk, { [PART_HEADER]: part, [OFFSET_HEADER]: String(offset) }).then(() => {}));

@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { loadLocalImage, frame, type LocalInventory } from '@ferry/proto';
-import { connectNats, fetchCheckpoint, natsConfig, openNatsSink, request, requestJson, subjects, OFFSET_HEADER, PART_HEADER, type NatsConnection } from '@ferry/transport';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  agentSubjects, connectNats, fetchCheckpoint, listenForPages, natsConfig, openNatsSink, PageFile, request, requestJson, respondJson, showCheckpoint, subjects,
+  OFFSET_HEADER, PART_HEADER, type AgentPagesRequest, type NatsConnection,
+} from '@ferry/transport';
 import { CheckpointStore, startImageServer, type ImageServer } from '@ferry/image-server';
 import { NatsServer } from './harness/nats.js';
 import { Scratch } from './harness/scratch.js';
@@ -79,4 +84,38 @@ test('room for the pages a dump expects is made as it opens; what no page took i
   await fetchCheckpoint(nc, sink.checkpointId, dir);
   const image = await loadLocalImage(dir);
   assert.deepEqual(await image.readPages(image.byKind('pages')[0]!), pages);
+});
+
+test('pages sent to a target host for longer than the server\'s idle timeout: the records keep the stream alive', async () => {
+  // This file's server drops a stream after 5 s without traffic; the pages go elsewhere, to a
+  // stand-in for a target host's agent, and only a few small records come to the server.
+  const dir = scratch.path('target-pages');
+  fs.mkdirSync(dir);
+  let file: PageFile | undefined;
+  const listener = await listenForPages('127.0.0.1', 0, () => file);
+  const agent = nc.subscribe(agentSubjects.pages('t'), {
+    callback: (_e, msg) => void (async () => {
+      const { checkpointId } = msg.json<AgentPagesRequest>();
+      file = await PageFile.create(path.join(dir, checkpointId), { sync: false });
+      respondJson(msg, { host: listener.host, port: listener.port, token: 'any' });
+    })(),
+  });
+  try {
+    const sink = await openNatsSink(nc, inventory, { pagesTo: 't' });
+    const page = randomBytes(4096);
+    for (let i = 0; i < 7; i++) {
+      await sink.putPages(4242, 0x7f0000000000n + BigInt(i * 4096), page);
+      await sleep(1000);
+    }
+    await sink.commit();
+    const stored = await showCheckpoint(nc, sink.checkpointId);
+    assert.equal(stored.committed, true);
+    assert.equal(stored.pagesHeldBy, 't');
+    assert.equal(stored.pageBytes, 7 * 4096);
+    assert.equal(fs.statSync(file!.path).size, 7 * 4096);
+  } finally {
+    agent.unsubscribe();
+    listener.close();
+    await file?.close();
+  }
 });

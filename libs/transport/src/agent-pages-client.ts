@@ -13,7 +13,7 @@ const OFFER_TIMEOUT_MS = 60_000;
 export async function pagesToAgent(nc: NatsConnection, host: string, checkpointId: string, expectedBytes?: number): Promise<PageStreamWriter> {
   const offer = await ask<PageStreamOffer>(nc, host, { checkpointId, expectedBytes });
   try {
-    return await PageStreamWriter.connect(offer, { checkpointId, token: offer.token });
+    return await PageStreamWriter.connect(offer, { checkpointId, token: offer.token }, `the agent of host ${host}`);
   } catch (e) {
     await cancelPagesToAgent(nc, host, checkpointId);
     throw e;

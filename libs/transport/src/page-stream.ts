@@ -50,16 +50,17 @@ export class PageStreamWriter {
   private waiters: (() => void)[] = [];
   private ackBuffer = Buffer.alloc(0);
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(private readonly socket: net.Socket, peer: string) {
     socket.on('data', (d: Buffer) => this.onAck(d));
-    socket.on('error', (e) => this.fail(new Error(`the image server is gone (its page stream broke: ${e.message})`)));
-    socket.on('close', () => this.fail(new Error('the image server is gone (it closed the page stream)')));
+    socket.on('error', (e) => this.fail(new Error(`${peer} is gone (its page stream broke: ${e.message})`)));
+    socket.on('close', () => this.fail(new Error(`${peer} is gone (it closed the page stream)`)));
   }
 
-  static async connect(offer: PageStreamOffer, hello: PageStreamHello): Promise<PageStreamWriter> {
+  /** PEER names the receiver in errors. */
+  static async connect(offer: PageStreamOffer, hello: PageStreamHello, peer = 'the image server'): Promise<PageStreamWriter> {
     const socket = await openPageStream(offer, hello);
     socket.setNoDelay(true);
-    return new PageStreamWriter(socket);
+    return new PageStreamWriter(socket, peer);
   }
 
   /**

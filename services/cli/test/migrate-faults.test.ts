@@ -44,6 +44,20 @@ test('agent a killed after the freeze: its migration goes on without it and the 
     await assertMovedToB(c, tree);
   }));
 
+test('agent b killed while the pages stream to it: the migration fails naming it, the process runs on a, nothing on b', () =>
+  withCluster({}, async (c) => {
+    const memory = await startMemory(c);
+    const migration = startMigration(c, memory.pid);
+    await waitForPagesAtB(4 << 20);
+    await c.agentB.kill();
+    const r = await migration.result;
+    assert.notEqual(r.status, 0);
+    // Mid-stream, or (a fast stream) once committed and waiting for b to take it.
+    assert.match(r.stderr, /^ferry migrate: .*(the agent of host b is gone \(.*page stream.*\)|the agent of host b stopped answering).*\n$/);
+    assert.equal(await memory.check(), 'check ok', 'the process runs on a');
+    assert.deepEqual(strays(c), [], 'nothing on b');
+  }));
+
 test('NATS stopped while the pages stream out: the migration fails, the process runs on a, nothing on b', () =>
   withCluster({}, async (c) => {
     const memory = await startMemory(c);

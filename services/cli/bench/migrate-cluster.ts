@@ -68,7 +68,10 @@ export async function startBenchCluster(work: string): Promise<BenchCluster> {
     const childB = b.start([process.execPath, ferryBin, 'agent', '--host', 'b', '-v', '--page-stream', '127.0.0.1:0'], { ...env, TMPDIR: fetchDir });
     const agentB = new Agent('b', childB);
     stops.push(() => agentB.stop());
-    const childA = spawn(process.execPath, [ferryBin, 'agent', '--host', 'a', '-v'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    // Its work directory (incoming pages) inside ours, removed with it.
+    const tmpA = path.join(work, 'a-tmp');
+    fs.mkdirSync(tmpA);
+    const childA = spawn(process.execPath, [ferryBin, 'agent', '--host', 'a', '-v'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, TMPDIR: tmpA } });
     const agentA = new Agent('a', childA);
     stops.push(() => agentA.stop());
     const saidA = new Lines(childA.stderr!);

@@ -12,8 +12,6 @@ export interface PageFileOptions {
   sync: boolean;
   /** Told once when the stream breaks before it was finished. */
   onBroken?: (why: string) => void;
-  /** Told of every write, for idle timers. */
-  onWrite?: () => void;
   /**
    * About how many bytes will come: their room is allocated at once (before the dump freezes the
    * tree, as the stream is offered), so that writing them costs a copy and no allocation.
@@ -59,7 +57,6 @@ export class PageFile implements PageTarget {
   }
 
   write(offset: number, data: Buffer): { written: Promise<void>; durable: Promise<void> } {
-    this.o.onWrite?.();
     const written = (this.queue = this.queue.then(async () => {
       if (this.failure) throw this.failure;
       if (offset !== this.end) throw (this.failure = new Error(`pages at byte ${offset}, expected byte ${this.end}: a frame was lost`));
@@ -76,10 +73,7 @@ export class PageFile implements PageTarget {
    */
   receiveFrom(socketFd: number): Promise<string> | undefined {
     if (this.over || this.stopSplice || this.end !== 0) return undefined;
-    const stream = this.receiver.start(socketFd, this.fh.fd, this.end, this.o.sync, (end) => {
-      this.end = end;
-      this.o.onWrite?.();
-    });
+    const stream = this.receiver.start(socketFd, this.fh.fd, this.end, this.o.sync, (end) => (this.end = end));
     if (!stream) return undefined;
     this.stopSplice = stream.stop;
     this.spliced = stream.written;

@@ -8,8 +8,8 @@ import { PAGE_FRAME_MAX } from './page-stream.js';
 // every byte twice (socket -> frame buffer -> file) and, on the 2-core VM a migration shares with
 // the dumper, those two copies were an eighth of all CPU. 2 GiB over loopback into /dev/shm went
 // 1.5 -> 2.6 GB/s, the receiver's CPU 1.47 -> 0.69 s (the sender's unchanged). The socket leaves
-// libuv for good: a worker thread polls, splices, and writes the acks, and tells this thread of
-// each frame written.
+// libuv for good: a worker thread polls, splices, and writes the acks; how far it got is a shared
+// counter, read when wanted.
 
 export interface SpliceJob {
   socket: number;
@@ -26,7 +26,11 @@ export interface SpliceJob {
   written: SharedArrayBuffer;
 }
 
-export type SpliceReport = { kind: 'written'; end: number } | { kind: 'end'; end: number; why: string };
+/** How a stream ended (a clean end included): the end of the frames written, and why. */
+export interface SpliceReport {
+  end: number;
+  why: string;
+}
 
 export interface SplicedStream {
   stop(): void;
@@ -56,7 +60,7 @@ export class SpliceReceiver {
    * not read it any more). Undefined, with nothing read, when it cannot: the worker failed, or
    * the pipe or descriptor cannot be had. Once only.
    */
-  start(socketFd: number, fileFd: number, end: number, sync: boolean, onWritten: (end: number) => void): SplicedStream | undefined {
+  start(socketFd: number, fileFd: number, end: number, sync: boolean, onEnded: (end: number) => void): SplicedStream | undefined {
     if (this.used || this.failure) return undefined;
     let pipe: [number, number];
     try {
@@ -78,11 +82,9 @@ export class SpliceReceiver {
     const done = new Promise<string>((resolve) => {
       let ended = false;
       this.worker.on('message', (r: SpliceReport) => {
-        onWritten(r.end);
-        if (r.kind === 'end') {
-          ended = true;
-          resolve(r.why);
-        }
+        ended = true;
+        onEnded(r.end);
+        resolve(r.why);
       });
       // A worker that never got to its loop has not closed its descriptors.
       this.worker.on('error', (e) => {

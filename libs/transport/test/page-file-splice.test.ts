@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { PageStreamWriter, PAGE_FRAME_MAX, pageFrameHeader } from '../src/page-stream.js';
 import { listenForPages, type PageListener } from '../src/page-listener.js';
 import { PageFile } from '../src/page-file.js';
+import { sendRandomRuns } from './random-runs.js';
 
 /** FILE, with a record of whether it took the socket. */
 function spied(file: PageFile): { file: PageFile; took: () => boolean } {
@@ -84,26 +85,15 @@ for (const sync of [false, true]) {
           const { file, took } = spied(await PageFile.create(path.join(dir, token), { sync, expectedBytes: 8 << 20 }));
           files.set(token, file);
           const writer = await PageStreamWriter.connect({ host: listener.host, port: listener.port, token }, { checkpointId: 'c', token });
-          const scratch = Buffer.alloc(4 << 20);
-          const expected: Buffer[] = [];
-          let offset = 0;
-          for (let round = 0; round < 3; round++) {
-            for (const size of SIZES) {
-              const data = randomBytes(size);
-              expected.push(data);
-              data.copy(scratch);
-              await writer.write(offset, scratch.subarray(0, size));
-              offset += size;
-            }
-          }
+          const sent = await sendRandomRuns(writer, SIZES, 3);
           await writer.allAcked();
-          assert.equal(file.bytes, offset, 'the acks came after the bytes were counted');
+          assert.equal(file.bytes, sent.length, 'the acks came after the bytes were counted');
           writer.close();
           await file.close();
           assert.ok(took(), 'the file took the socket');
           const got = fs.readFileSync(file.path);
-          assert.equal(got.length, offset);
-          assert.ok(got.equals(Buffer.concat(expected)), `stream ${stream}: the file holds what was sent`);
+          assert.equal(got.length, sent.length);
+          assert.ok(got.equals(sent), `stream ${stream}: the file holds what was sent`);
         }
       } finally {
         listener.close();

@@ -1,6 +1,8 @@
-// Pages through the whole receiving path into a PageFile: the listener reads into reused frame
+// Pages through the listener's buffered path into a PageFile: the listener reads into reused frame
 // buffers, so a buffer handed back too early, or a read landing in the wrong place, shows up as
-// wrong bytes here. Several streams, one after the other, share the listener's buffers.
+// wrong bytes here. Several streams, one after the other, share the listener's buffers. (A
+// PageFile would take the socket and splice it: the target here offers only write, as the image
+// server's does; page-file-splice.test.ts covers the splice path.)
 import { test } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,8 +10,14 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PageStreamWriter, PAGE_FRAME_MAX } from '../src/page-stream.js';
-import { listenForPages } from '../src/page-listener.js';
+import { listenForPages, type PageTarget } from '../src/page-listener.js';
+import { sendRandomRuns } from './random-runs.js';
 import { PageFile } from '../src/page-file.js';
+
+/** FILE as a target that can only be written to: the listener reads the socket itself. */
+function bufferedOnly(file: PageFile | undefined): PageTarget | undefined {
+  return file && { write: (offset, data) => file.write(offset, data), broken: (why) => file.broken(why) };
+}
 
 const SIZES = [4096, PAGE_FRAME_MAX - 4096, PAGE_FRAME_MAX, PAGE_FRAME_MAX + 4096, 3 * PAGE_FRAME_MAX + 12288, 4 << 20];
 
@@ -17,32 +25,20 @@ for (const sync of [false, true]) {
   test(`random pages of several sizes arrive byte for byte (sync: ${sync})`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-page-file-'));
     const files = new Map<string, PageFile>();
-    const listener = await listenForPages('127.0.0.1', 0, (hello) => files.get(hello.token));
+    const listener = await listenForPages('127.0.0.1', 0, (hello) => bufferedOnly(files.get(hello.token)));
     try {
       for (let stream = 0; stream < 3; stream++) {
         const token = `t${stream}`;
         const file = await PageFile.create(path.join(dir, token), { sync });
         files.set(token, file);
         const writer = await PageStreamWriter.connect({ host: listener.host, port: listener.port, token }, { checkpointId: 'c', token });
-        // One buffer refilled per write, as the dumper does: the stream may not keep a reference.
-        const scratch = Buffer.alloc(4 << 20);
-        const expected: Buffer[] = [];
-        let offset = 0;
-        for (let round = 0; round < 4; round++) {
-          for (const size of SIZES) {
-            const data = randomBytes(size);
-            expected.push(data);
-            data.copy(scratch);
-            await writer.write(offset, scratch.subarray(0, size));
-            offset += size;
-          }
-        }
+        const sent = await sendRandomRuns(writer, SIZES, 4);
         await writer.allAcked();
         writer.close();
         await file.close();
         const got = fs.readFileSync(file.path);
-        assert.equal(got.length, offset);
-        assert.ok(got.equals(Buffer.concat(expected)), `stream ${stream}: the file holds what was sent`);
+        assert.equal(got.length, sent.length);
+        assert.ok(got.equals(sent), `stream ${stream}: the file holds what was sent`);
       }
     } finally {
       listener.close();

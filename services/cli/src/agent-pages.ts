@@ -20,6 +20,8 @@ interface Incoming {
   token: string;
   file: PageFile;
   connected: boolean;
+  /** The file's size at the last sweep, and when it last changed (or the stream connected). */
+  bytesSeen: number;
   lastActivity: number;
 }
 
@@ -100,9 +102,9 @@ export class AgentPages {
     }
     if (this.incoming.has(request.checkpointId)) throw new Error(`host ${this.host} is already receiving the pages of checkpoint ${request.checkpointId}`);
     const expectedBytes = Number.isSafeInteger(request.expectedBytes) && request.expectedBytes! > 0 ? Math.min(request.expectedBytes!, os.freemem()) : undefined;
-    const file = await PageFile.create(path.join(this.dir, `${request.checkpointId}.pages`), { sync: false, expectedBytes, onWrite: () => this.touch(request.checkpointId) });
+    const file = await PageFile.create(path.join(this.dir, `${request.checkpointId}.pages`), { sync: false, expectedBytes });
     const token = randomBytes(16).toString('hex');
-    this.incoming.set(request.checkpointId, { token, file, connected: false, lastActivity: Date.now() });
+    this.incoming.set(request.checkpointId, { token, file, connected: false, bytesSeen: 0, lastActivity: Date.now() });
     return { host: this.listener.host, port: this.listener.port, token };
   }
 
@@ -115,15 +117,14 @@ export class AgentPages {
     return entry.file;
   }
 
-  private touch(checkpointId: string): void {
-    const entry = this.incoming.get(checkpointId);
-    if (entry) entry.lastActivity = Date.now();
-  }
-
   private sweep(): void {
     const now = Date.now();
     for (const [id, entry] of this.incoming) {
-      if (now - entry.lastActivity > UNCLAIMED_MS) {
+      // A stream still coming in is active: its file grew since the last sweep.
+      if (entry.file.bytes !== entry.bytesSeen) {
+        entry.bytesSeen = entry.file.bytes;
+        entry.lastActivity = now;
+      } else if (now - entry.lastActivity > UNCLAIMED_MS) {
         this.say(`removed the pages of checkpoint ${id}: no restore took them within ${UNCLAIMED_MS / 1000} s`);
         void this.drop(id);
       }

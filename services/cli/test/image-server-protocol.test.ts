@@ -113,6 +113,7 @@ test('pages sent to a target host for longer than the server\'s idle timeout: th
     assert.equal(stored.pagesHeldBy, 't');
     assert.equal(stored.pageBytes, 7 * 4096);
     assert.equal(fs.statSync(file!.path).size, 7 * 4096);
+    await assert.rejects(request(nc, subjects.read, JSON.stringify({ checkpointId: sink.checkpointId, part: 'pages', offset: 0, length: 4096 })), /has no pages here: they went straight to host t in its migration/);
   } finally {
     agent.unsubscribe();
     listener.close();

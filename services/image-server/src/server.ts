@@ -4,7 +4,7 @@ import { listenForPages, type PageListener, type PageSource, type PageTarget } f
 import { summaryOf } from './checkpoint-index.js';
 import { IncomingCheckpoint } from './incoming.js';
 import { keepLast } from './retention.js';
-import type { CheckpointStore } from './store.js';
+import { pagesHeldElsewhere, type CheckpointStore } from './store.js';
 
 export interface ImageServerOptions {
   nc: NatsConnection;
@@ -160,16 +160,12 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
     [subjects.read]: (msg) => answer(msg, async () => {
       const r = msg.json<ReadRequest>();
       checkCheckpointId(r.checkpointId);
-      if (r.part === 'pages') {
-        const heldBy = (await o.store.readIndex(r.checkpointId))?.pagesHeldBy;
-        if (heldBy) throw new Error(heldElsewhere(r.checkpointId, heldBy));
-      }
       respondData(msg, await o.store.read(r.checkpointId, r.part, r.offset, r.length));
     }),
     [subjects.fetch]: (msg) => answer(msg, async () => {
       const { checkpointId } = msg.json<FetchRequest>();
       const index = await committedIndex(o.store, checkpointId);
-      if (index.pagesHeldBy) throw new Error(heldElsewhere(checkpointId, index.pagesHeldBy));
+      if (index.pagesHeldBy) throw new Error(pagesHeldElsewhere(checkpointId, index.pagesHeldBy));
       const reply: FetchReply = {};
       if (pages) {
         const token = randomBytes(16).toString('hex');
@@ -194,10 +190,6 @@ export async function startImageServer(o: ImageServerOptions): Promise<ImageServ
       await Promise.allSettled([...sessions.values()].map((s) => s.queue));
     },
   };
-}
-
-function heldElsewhere(checkpointId: string, host: string): string {
-  return `checkpoint ${checkpointId} has no pages here: they went straight to host ${host} in its migration (the server stored its records only)`;
 }
 
 async function committedIndex(store: CheckpointStore, checkpointId: string) {

@@ -119,6 +119,7 @@ export class CheckpointStore {
     try {
       const index = await r.index;
       if (!index) throw new Error(`no committed checkpoint ${checkpointId}`);
+      if (part === 'pages' && index.pagesHeldBy) throw new Error(pagesHeldElsewhere(checkpointId, index.pagesHeldBy));
       const size = part === 'records' ? index.recordBytes : index.pageBytes;
       if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
         throw new Error(`bytes ${offset}+${length} are outside the ${size} bytes of ${part}`);
@@ -144,4 +145,8 @@ export class CheckpointStore {
     clearTimeout(r.timer);
     for (const f of Object.values(r.files)) void f.then((fh) => fh.close()).catch(() => {});
   }
+}
+
+export function pagesHeldElsewhere(checkpointId: string, host: string): string {
+  return `checkpoint ${checkpointId} has no pages here: they went straight to host ${host} in its migration (the server stored its records only)`;
 }

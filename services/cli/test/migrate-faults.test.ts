@@ -22,6 +22,14 @@ async function treeMigratingIn(c: Cluster, stage: string) {
   return { tree, migration };
 }
 
+/** The memory workload started on a, its migration under way with pages arriving at b. */
+async function memoryStreamingToB(c: Cluster) {
+  const memory = await startMemory(c);
+  const migration = startMigration(c, memory.pid);
+  await waitForPagesAtB(4 << 20);
+  return { memory, migration };
+}
+
 for (const stage of ['FORKING', 'RESTORE']) {
   test(`agent b killed during ${stage}: the tree runs on a and nothing on b`, () =>
     withCluster({ envB: { FERRY_SLOW_STAGE: `${stage}:1:4000` } }, async (c) => {
@@ -46,9 +54,7 @@ test('agent a killed after the freeze: its migration goes on without it and the 
 
 test('agent b killed while the pages stream to it: the migration fails naming it, the process runs on a, nothing on b', () =>
   withCluster({}, async (c) => {
-    const memory = await startMemory(c);
-    const migration = startMigration(c, memory.pid);
-    await waitForPagesAtB(4 << 20);
+    const { memory, migration } = await memoryStreamingToB(c);
     await c.agentB.kill();
     const r = await migration.result;
     assert.notEqual(r.status, 0);
@@ -60,9 +66,7 @@ test('agent b killed while the pages stream to it: the migration fails naming it
 
 test('NATS stopped while the pages stream out: the migration fails, the process runs on a, nothing on b', () =>
   withCluster({}, async (c) => {
-    const memory = await startMemory(c);
-    const migration = startMigration(c, memory.pid);
-    await waitForPagesAtB(4 << 20);
+    const { memory, migration } = await memoryStreamingToB(c);
     await c.nats.stop();
     const r = await migration.result;
     assert.notEqual(r.status, 0);

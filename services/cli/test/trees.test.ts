@@ -10,8 +10,10 @@ import { ferryOk } from './harness/ferry.js';
 
 after(removeBuiltWorkloads);
 
+// By pid: the order of a parent's children list follows reparenting races (which orphan's
+// leader exited first), which is nothing a restore should or can reproduce.
 function shape(root: number): Omit<TaskStat, 'comm'>[] {
-  return treeOf(root).map((pid) => {
+  return treeOf(root).sort((a, b) => a - b).map((pid) => {
     const { comm: _comm, ...rest } = readStat(pid)!;
     return rest;
   });

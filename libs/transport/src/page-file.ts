@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import { writeAll } from '@ferry/proto';
-import { preallocateAsync, punchHole } from '@ferry/sys';
 import type { PageTarget } from './page-listener.js';
 import { SpliceReceiver } from './splice-receive.js';
+import { giveBackRoom, makeRoom } from './room.js';
 
 export interface PageFileOptions {
   /**
@@ -13,8 +13,8 @@ export interface PageFileOptions {
   /** Told once when the stream breaks before it was finished. */
   onBroken?: (why: string) => void;
   /**
-   * About how many bytes will come: their room is allocated at once (before the dump freezes the
-   * tree, as the stream is offered), so that writing them costs a copy and no allocation.
+   * About how many bytes will come: their room is made at once (before the dump freezes the tree,
+   * as the stream is offered; see makeRoom), so that writing them costs a copy and no allocation.
    */
   expectedBytes?: number;
 }
@@ -28,7 +28,7 @@ export class PageFile implements PageTarget {
   private queue: Promise<void> = Promise.resolve();
   private failure?: Error;
   private over = false;
-  private preallocated = 0;
+  private room = 0;
   private readonly receiver = new SpliceReceiver();
   private stopSplice?: () => void;
   private spliced?: () => number;
@@ -39,15 +39,7 @@ export class PageFile implements PageTarget {
   static async create(file: string, o: PageFileOptions): Promise<PageFile> {
     const fh = await fs.open(file, 'wx');
     const pages = new PageFile(file, fh, o);
-    if (o.expectedBytes) {
-      try {
-        // On a libuv thread: gigabytes take seconds here, and the agent has other work meanwhile.
-        await preallocateAsync(fh.fd, o.expectedBytes);
-        pages.preallocated = o.expectedBytes;
-      } catch {
-        // A filesystem without fallocate, or no room for it now: the writes allocate as they go.
-      }
-    }
+    if (o.expectedBytes) pages.room = await makeRoom(fh, file, o.expectedBytes);
     return pages;
   }
 
@@ -94,12 +86,8 @@ export class PageFile implements PageTarget {
     this.stopSplice?.();
     this.receiver.dispose();
     await this.queue.catch(() => {});
-    // Room allocated for pages that did not come (the estimate counts file pages that are not dumped).
-    // tmpfs gives it back on a punch, ext4 on a truncate to the size the file has.
-    if (this.preallocated > this.end) {
-      punchHole(this.fh.fd, this.end, this.preallocated - this.end);
-      await this.fh.truncate(this.end);
-    }
+    // Room made for pages that did not come (the estimate counts file pages that are not dumped).
+    await giveBackRoom(this.fh, this.room, this.end);
     await this.fh.close();
   }
 }

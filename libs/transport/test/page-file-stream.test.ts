@@ -47,29 +47,35 @@ for (const sync of [false, true]) {
   });
 }
 
-test('room made for more pages than come is given back at close; fewer than come is no limit', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-page-file-'));
-  const files = new Map<string, PageFile>();
-  const listener = await listenForPages('127.0.0.1', 0, (hello) => files.get(hello.token));
-  try {
-    for (const [token, expectedBytes, sent] of [['over', 64 << 20, 3 << 20], ['under', 1 << 20, 5 << 20]] as const) {
-      const file = await PageFile.create(path.join(dir, token), { sync: false, expectedBytes });
-      files.set(token, file);
-      // st_blocks counts 512-byte units: the room is there before a byte arrived.
-      assert.ok(fs.statSync(file.path).blocks * 512 >= expectedBytes, `${token}: room made up front`);
-      const writer = await PageStreamWriter.connect({ host: listener.host, port: listener.port, token }, { checkpointId: 'c', token });
-      const data = randomBytes(sent);
-      await writer.write(0, data);
-      await writer.allAcked();
-      writer.close();
-      await file.close();
-      const stat = fs.statSync(file.path);
-      assert.equal(stat.size, sent);
-      assert.ok(stat.blocks * 512 <= sent + 4096, `${token}: ${stat.blocks * 512} bytes held for ${sent} bytes of pages`);
-      assert.ok(fs.readFileSync(file.path).equals(data), `${token}: the file holds what was sent`);
+// On a disk filesystem (the tmp dir here) the room is reserved; on tmpfs it is also written (zeros),
+// so that the pages land in memory the host has already given this machine (see room.ts).
+for (const [where, base, tmpfs] of [['a disk filesystem', os.tmpdir(), false], ['tmpfs', '/dev/shm', true]] as const) {
+  test(`room made for more pages than come is given back at close; fewer than come is no limit (${where})`, async () => {
+    assert.equal(fs.statfsSync(base).type === 0x01021994, tmpfs, `${base} is ${tmpfs ? '' : 'not '}tmpfs`);
+    const dir = fs.mkdtempSync(path.join(base, 'ferry-page-file-'));
+    const files = new Map<string, PageFile>();
+    const listener = await listenForPages('127.0.0.1', 0, (hello) => files.get(hello.token));
+    try {
+      for (const [token, expectedBytes, sent] of [['over', 64 << 20, 3 << 20], ['under', 1 << 20, 5 << 20]] as const) {
+        const file = await PageFile.create(path.join(dir, token), { sync: false, expectedBytes });
+        files.set(token, file);
+        // st_blocks counts 512-byte units: the room is there before a byte arrived.
+        assert.ok(fs.statSync(file.path).blocks * 512 >= expectedBytes, `${token}: room made up front`);
+        assert.equal(fs.statSync(file.path).size, tmpfs ? expectedBytes : 0, `${token}: room written only on tmpfs`);
+        const writer = await PageStreamWriter.connect({ host: listener.host, port: listener.port, token }, { checkpointId: 'c', token });
+        const data = randomBytes(sent);
+        await writer.write(0, data);
+        await writer.allAcked();
+        writer.close();
+        await file.close();
+        const stat = fs.statSync(file.path);
+        assert.equal(stat.size, sent);
+        assert.ok(stat.blocks * 512 <= sent + 4096, `${token}: ${stat.blocks * 512} bytes held for ${sent} bytes of pages`);
+        assert.ok(fs.readFileSync(file.path).equals(data), `${token}: the file holds what was sent`);
+      }
+    } finally {
+      listener.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    listener.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}

@@ -59,6 +59,7 @@ export class Watch {
   private readonly roles: [string, () => number | undefined][] = [];
   private readonly sizes: [string, () => number | undefined][] = [];
   private readonly conditions: [string, () => boolean][] = [];
+  private readonly written: { name: string; file: () => string | undefined; since: string; mtime?: number }[] = [];
   private timer?: NodeJS.Timeout;
 
   /** Follows the peak memory of the process PID() names (looked up again at every sample). */
@@ -74,6 +75,17 @@ export class Watch {
       const f = file();
       return f === undefined ? undefined : fs.statSync(f).size;
     });
+  }
+
+  /**
+   * Follows writes into the file FILE() names once the moment SINCE was seen, by its mtime: a
+   * receiver that made room for the pages beforehand (zeros, on tmpfs) writes them in place, so
+   * its size says nothing. The growth's bytes are the file's size at its last write.
+   */
+  writes(name: string, file: () => string | undefined, since: string): this {
+    this.written.push({ name, file, since });
+    this.growth.set(name, { bytes: 0 });
+    return this;
   }
 
   /** Follows the growth of what SIZE() measures (bytes). */
@@ -123,6 +135,18 @@ export class Watch {
         g.last = now;
         g.bytes = size;
       }
+    }
+    for (const w of this.written) {
+      const f = safely(w.file);
+      const st = f === undefined ? undefined : safely(() => fs.statSync(f));
+      if (!st) continue;
+      const g = this.growth.get(w.name)!;
+      if (this.moments.has(w.since) && w.mtime !== undefined && st.mtimeMs !== w.mtime) {
+        g.first ??= now;
+        g.last = now;
+      }
+      if (g.last !== undefined) g.bytes = st.size;
+      w.mtime = st.mtimeMs;
     }
     for (const [name, check] of this.conditions) {
       if (!this.moments.has(name) && safely(check)) this.moments.set(name, now);

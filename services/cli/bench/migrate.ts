@@ -113,8 +113,8 @@ async function migrateWatched(c: BenchCluster, pid: number): Promise<Migration> 
     .process('nats-server', c.natsPid)
     .process('redis-server', () => c.redis.pid)
     .process('ferry migrate (client)', () => client)
-    .file(PAGES_AT_B, incoming)
-    .file(PAGES_AT_SERVER, () => inStore('pages.img'))
+    .writes(PAGES_AT_B, incoming, 'frozen')
+    .writes(PAGES_AT_SERVER, () => inStore('pages.img'), 'frozen')
     .file(FETCHED_RECORDS, () => fetched('image/records.log'))
     .file(FETCHED_PAGES, () => fetched('image/pages.img'))
     // The tree's memory on b fills in its RESTORE stage: it shows how long that stage runs.

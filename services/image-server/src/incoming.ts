@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import { statfsSync } from 'node:fs';
-import { preallocateAsync, punchHole } from '@ferry/sys';
 import { checkPageStore, StreamVerifier, writeAll } from '@ferry/proto';
-import type { OpenRequest, Part } from '@ferry/transport';
+import { giveBackRoom, makeRoom, type OpenRequest, type Part } from '@ferry/transport';
 import { FrameAssembler } from './frame-assembler.js';
 import { IndexBuilder, type CheckpointIndex } from './checkpoint-index.js';
 import type { CheckpointStore } from './store.js';
@@ -63,10 +62,9 @@ export class IncomingCheckpoint {
     try {
       const free = statfsSync(this.store.root);
       const room = Math.min(expected, Math.max(0, free.bavail * free.bsize - MIN_FREE_BYTES));
-      if (room > 0) await preallocateAsync(this.files.pages.fd, room);
-      this.room = room;
+      if (room > 0) this.room = await makeRoom(this.files.pages, this.store.fileOf(this.checkpointId, 'pages'), room);
     } catch {
-      // A filesystem without fallocate: the writes allocate as they go.
+      // The store's filesystem could not say what it has free: the writes allocate as they go.
     }
   }
 
@@ -107,11 +105,8 @@ export class IncomingCheckpoint {
     if (!this.assembler.complete) throw new Error('the record stream ends inside a record');
     const { commit } = this.verifier.finish();
     const heldBy = this.request.pagesHeldBy;
+    await giveBackRoom(this.files.pages, this.room, this.ends.pages);
     if (!heldBy) await checkPageStore(this.store.fileOf(this.checkpointId, 'pages'), this.index.pageRuns, commit.pageBytes);
-    if (this.room > this.ends.pages) {
-      punchHole(this.files.pages.fd, this.ends.pages, this.room - this.ends.pages);
-      await this.files.pages.truncate(this.ends.pages);
-    }
     await this.files.records.sync();
     await this.files.pages.sync();
     await this.close();

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import { crc32 } from '@ferry/sys/crc32';
 import { readFully } from './file-io.js';
 import { FrameError, readFrames } from './framing.js';
 import { ImageError } from './image-error.js';
@@ -144,7 +144,7 @@ class LocalImage implements Image {
       const data = Buffer.allocUnsafe(length);
       if ((await readFully(file, data, length, Number(pages.offset))) !== length) throw new ImageError(`${PAGES_FILE}: ${what} points past the end of the page store`);
       // Checked again: the file may have changed since the image was loaded.
-      if (zlib.crc32(data) !== pages.crc32) throw new ImageError(`${PAGES_FILE}: crc mismatch in ${what}`);
+      if (crc32(data) !== pages.crc32) throw new ImageError(`${PAGES_FILE}: crc mismatch in ${what}`);
       return data;
     } finally {
       await file.close();

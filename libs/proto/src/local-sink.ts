@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import { crc32 } from '@ferry/sys/crc32';
 import type { RecordEnvelope } from './envelope.js';
 import { syncDir, writeAll } from './file-io.js';
 import { FrameBuffer, type SinkState } from './frame-buffer.js';
@@ -89,7 +89,7 @@ class LocalSink implements RecordSink {
     // the copy into the page cache and the crc are the two costs of a page.
     const written = Promise.all(pieces(data.length).map(([from, to]) => writeAll(this.pages, data.subarray(from, to), offset + from)));
     const tracked = this.track(written.then(() => {}));
-    pages.crc32 = zlib.crc32(data);
+    pages.crc32 = crc32(data);
     this.buffer(this.writer.add('pages', objectId, pages));
     await Promise.all([tracked, this.flushIfFull()]);
   }

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import zlib from 'node:zlib';
+import { crc32 } from '@ferry/sys/crc32';
 import { readFully } from './file-io.js';
 import { ImageError } from './image-error.js';
 import type { Pages } from './kinds/pages.js';
@@ -33,7 +33,7 @@ export async function verifyPageStore(file: string, runs: readonly PageRun[], pa
       while (pos < end) {
         if (pos < reader.start || pos >= reader.start + reader.length) await reader.moveTo(pos);
         const n = Math.min(end, reader.start + reader.length) - pos;
-        crc = zlib.crc32(reader.data.subarray(pos - reader.start, pos - reader.start + n), crc);
+        crc = crc32(reader.data.subarray(pos - reader.start, pos - reader.start + n), crc);
         pos += n;
       }
       if (crc !== pages.crc32) throw new ImageError(`${PAGES_FILE}: crc mismatch in ${describePages(pages, seq)}`);

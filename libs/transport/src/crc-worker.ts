@@ -1,13 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import zlib from 'node:zlib';
-
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const zlib = require('node:zlib');
-parentPort.on('message', ({ id, buffer, offset, length }) => {
-  parentPort.postMessage({ id, crc: zlib.crc32(Buffer.from(buffer, offset, length)) });
-});
-`;
+import { crc32 } from '@ferry/sys/crc32';
 
 /**
  * crc32 of page runs on a thread of its own, while the main thread sends the same run: the crc was
@@ -20,7 +12,7 @@ export class CrcWorker {
   private readonly waiting = new Map<number, { resolve: (crc: number) => void; reject: (e: Error) => void }>();
 
   crc32(data: Buffer): Promise<number> {
-    if (!(data.buffer instanceof SharedArrayBuffer)) return Promise.resolve(zlib.crc32(data));
+    if (!(data.buffer instanceof SharedArrayBuffer)) return Promise.resolve(crc32(data));
     const worker = this.started();
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -37,7 +29,7 @@ export class CrcWorker {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(new URL('./crc-thread.js', import.meta.url));
     worker.unref();
     worker.on('message', ({ id, crc }: { id: number; crc: number }) => {
       this.waiting.get(id)?.resolve(crc);

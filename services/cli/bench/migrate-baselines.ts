@@ -246,12 +246,19 @@ export async function criuPageServer(work: string, hold: string, mib: number): P
   const dumped = path.join(work, 'criu-dump');
   fs.mkdirSync(served);
   fs.mkdirSync(dumped);
-  const server = spawn('criu', ['page-server', '--images-dir', served, '--address', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn('criu', ['page-server', '--images-dir', served, '--address', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its first error says why it could not run (criu 3.17, Debian 12's, does not know this kernel's vDSO layout).
+  let said = '';
+  server.stderr!.on('data', (d: Buffer) => (said += d.toString()));
+  const why = () => /Error \([^)]*\): (.*)/.exec(said)?.[1] ?? said.trim().split('\n')[0] ?? '';
   let pid = 0;
   try {
     // Not probed by connecting: the page server takes the first connection for the dump's.
     while (!listening(port)) {
-      if (server.exitCode !== null) throw new Error(`criu page-server exited ${server.exitCode}`);
+      if (server.exitCode !== null) {
+        await new Promise((r) => setTimeout(r, 50));
+        throw new Error(`criu page-server exited ${server.exitCode}: ${why()}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     pid = await startWorkload(work, hold, [String(mib)]);

@@ -250,7 +250,7 @@ export async function criuPageServer(work: string, hold: string, mib: number): P
   // Its first error says why it could not run (criu 3.17, Debian 12's, does not know this kernel's vDSO layout).
   let said = '';
   server.stderr!.on('data', (d: Buffer) => (said += d.toString()));
-  const why = () => /Error \([^)]*\): (.*)/.exec(said)?.[1] ?? said.trim().split('\n')[0] ?? '';
+  const why = () => [...said.matchAll(/Error \([^)]*\): (.*)/g)].map((m) => m[1]!).find((e) => !e.startsWith('exited')) ?? said.trim().split('\n')[0] ?? '';
   let pid = 0;
   try {
     // Not probed by connecting: the page server takes the first connection for the dump's.

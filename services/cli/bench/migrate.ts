@@ -376,7 +376,7 @@ function printParts(m: Migration, t: Moments, base: Baselines, alone: Alone, her
     ['memory: first touch, after 5 s idle / at once again (firsttouch.c)', `${rate(mem.touchCold)} / ${rate(mem.touchWarm)}`, `so does the tree's memory on b, right after the ${atServer ? 'fetch' : 'pages file'} took some`],
     ['raw TCP, C -> C', rate(base.tcpC.rate), ''],
     ['raw TCP, node -> node', rate(base.tcpNode.rate), ''],
-    ['dumper alone: ferry dump -D of the same workload here to tmpfs (frozen time)', rate(here ? here.dump.pageBytes / (here.dump.ms / 1000) : NaN), 'reads /proc/PID/mem, crc32, writes a file (warm memory)'],
+    ['dumper alone: ferry dump -D of the same workload here to tmpfs (frozen time)', rate(here ? here.dump.pageBytes / (here.dump.ms / 1000) : NaN), 'reads the task\'s memory (process_vm_readv), crc32, writes a file (warm memory)'],
     ['image server alone: pages from memory over the page stream, stored', rate(alone.server.stream.rate), `CPU: image server ${busy('image server', a.start, a.sent)}, sender ${busy(sender, a.start, a.sent)}`],
     [`migration: dumper -> page stream -> ${atServer ? 'image server (fallback)' : 'agent b'} (first to last byte)`, rate(rateOf(t.pages.bytes, t.pages.first, t.pages.last)), `see CPU, ${atServer ? 'STREAMING TO THE SERVER' : 'STREAMING TO b'}`],
     ['image server alone: commit (digests, fsync) ms', ms0(alone.server.commitMs), `migration: ${ms0((t.committed ?? NaN) - (t.pages.last ?? NaN))} ms${atServer ? '' : ' (records only: b\'s restore checks the page digests)'}`],

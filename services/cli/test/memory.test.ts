@@ -18,7 +18,7 @@ async function shownVmas(dir: string): Promise<ShownVma[]> {
   return shown.tasks[0].vmas;
 }
 
-bedTest('64 MiB private, shared, untouched, sparse and read-only areas come back byte for byte', async (bed) => {
+bedTest('64 MiB private, shared, untouched, sparse, read-only and PROT_NONE areas come back byte for byte', async (bed) => {
   const pid = bed.start([workload('memory')]);
   const ready = await bed.output.next(/^ready/);
   const areas = Object.fromEntries(ready.split(' ').slice(1).map((kv) => kv.split('=')).map(([k, v]) => [k, BigInt(v!)]));
@@ -31,6 +31,7 @@ bedTest('64 MiB private, shared, untouched, sparse and read-only areas come back
   assert.equal(pagesIn(areas.private!), 64 * 256, 'every private page is in the image');
   assert.equal(pagesIn(areas.untouched!), 0, 'no page of the untouched area is in the image');
   assert.equal(pagesIn(areas.sparse!), 16 * 256 / 16, 'only the written pages of the sparse area');
+  assert.equal(pagesIn(areas.hidden!), 2 * 256, 'every page of the PROT_NONE area, which the task itself cannot read');
   await restoreDetached(img);
 
   assert.deepEqual(mapsOf(pid), mapsBefore);

@@ -1,6 +1,7 @@
 // Memory as programs hold it: a 64 MiB private area and a MAP_SHARED area full of known patterns,
 // an area never touched (it must read zeros, and cost nothing in the image), a sparse one with
-// every 16th page written, and a read-only one. Prints "ready" with the areas' addresses.
+// every 16th page written, a read-only one, and a hidden one (written, then PROT_NONE: a dumper
+// that reads only what the task may read misses it). Prints "ready" with the areas' addresses.
 // A check reads every pattern back, proves the shared area is still shared with a forked child
 // and that the private area is still writable.
 #include "check.h"
@@ -15,6 +16,7 @@
 #define UNTOUCHED_SIZE (16 * MIB)
 #define SPARSE_SIZE (16 * MIB)
 #define READONLY_SIZE (1 * MIB)
+#define HIDDEN_SIZE (2 * MIB)
 
 /** Each area ends with a PROT_NONE guard page, which also keeps it from merging with its neighbours. */
 static void *map(size_t bytes, int flags) {
@@ -56,20 +58,26 @@ int main(void) {
   unsigned char *untouched = map(UNTOUCHED_SIZE, MAP_PRIVATE);
   unsigned char *sparse = map(SPARSE_SIZE, MAP_PRIVATE);
   uint64_t *readonly = map(READONLY_SIZE, MAP_PRIVATE);
+  uint64_t *hidden = map(HIDDEN_SIZE, MAP_PRIVATE);
   fill(private_area, PRIVATE_SIZE, 1);
   fill(shared, SHARED_SIZE, 2);
   fill(readonly, READONLY_SIZE, 3);
   mprotect(readonly, READONLY_SIZE, PROT_READ);
+  fill(hidden, HIDDEN_SIZE, 4);
+  mprotect(hidden, HIDDEN_SIZE, PROT_NONE);
   madvise(sparse, SPARSE_SIZE, MADV_NOHUGEPAGE);  // a huge page would fill the holes
   for (size_t page = 0; page < SPARSE_SIZE / PAGE; page += 16)
     for (size_t b = 0; b < PAGE; b++) sparse[page * PAGE + b] = (unsigned char)(page + b);
-  printf("ready private=%p shared=%p untouched=%p sparse=%p readonly=%p\n",
-         (void *)private_area, (void *)shared, (void *)untouched, (void *)sparse, (void *)readonly);
+  printf("ready private=%p shared=%p untouched=%p sparse=%p readonly=%p hidden=%p\n",
+         (void *)private_area, (void *)shared, (void *)untouched, (void *)sparse, (void *)readonly, (void *)hidden);
   for (uint64_t round = 0;; round++) {
     wait_for_check_request();
     expect_pattern("private", private_area, PRIVATE_SIZE, 1);
     expect_pattern("shared", shared, SHARED_SIZE, 2);
     expect_pattern("readonly", readonly, READONLY_SIZE, 3);
+    mprotect(hidden, HIDDEN_SIZE, PROT_READ);
+    expect_pattern("hidden", hidden, HIDDEN_SIZE, 4);
+    mprotect(hidden, HIDDEN_SIZE, PROT_NONE);
     check_zero("untouched", untouched, UNTOUCHED_SIZE);
     check_sparse(sparse);
     check_still_shared(shared);

@@ -11,9 +11,9 @@ export function punchHole(fd: number, offset: number, length: number): void {
 }
 
 /**
- * Gives the file its blocks for [0, length) now, its size unchanged: writes into them later only
- * copy. On tmpfs in this VM that halves a write's cost (2.8 -> 6.3 GB/s for 2 GiB, the allocation
- * itself ~0.5 s), so a page stream's receiver does it before the tree is frozen.
+ * Gives the file its blocks for [0, length) now, its size unchanged: writes into them later do not
+ * allocate. tmpfs reserves the pages without writing them, so the memory itself is still touched
+ * by the first write (see makeRoom in libs/transport for why that matters in a VM).
  */
 export function preallocate(fd: number, length: number): void {
   checkedSyscall(`fallocate of ${length} bytes`, SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, 0, length);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from '@ferry/sys/crc32';
+import { giveBackRoom, makeRoom } from '@ferry/sys/room';
 import type { RecordEnvelope } from './envelope.js';
 import { syncDir, writeAll } from './file-io.js';
 import { FrameBuffer, type SinkState } from './frame-buffer.js';
@@ -23,7 +24,7 @@ const RECORD_BUFFER_BYTES = 1 << 20;
  * Starts a checkpoint in DIR (created if missing): records.log gets the records, pages.img the
  * page bytes. Refuses a DIR that already holds an image. The inventory record is written first.
  */
-export async function openLocalSink(dir: string, inventory: LocalInventory): Promise<RecordSink> {
+export async function openLocalSink(dir: string, inventory: LocalInventory, o: { expectedPageBytes?: number } = {}): Promise<RecordSink> {
   const root = path.resolve(dir);
   // Validates the inventory before anything touches the disk.
   const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID() });
@@ -48,7 +49,10 @@ export async function openLocalSink(dir: string, inventory: LocalInventory): Pro
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${root} holds a ${PAGES_FILE} that is not part of any checkpoint: remove it or dump elsewhere`);
     throw e;
   }
-  return new LocalSink(root, writer, log, pages, createdDirs);
+  const sink = new LocalSink(root, writer, log, pages, createdDirs);
+  // Before the tree is frozen: storing its pages then costs a copy and no allocation.
+  if (o.expectedPageBytes && o.expectedPageBytes > 0) sink.room = await makeRoom(pages, path.join(root, PAGES_FILE), o.expectedPageBytes);
+  return sink;
 }
 
 class LocalSink implements RecordSink {
@@ -61,6 +65,8 @@ class LocalSink implements RecordSink {
   private pageEnd = 0;
   private readonly inflight = new Set<Promise<void>>();
   private filesOpen = true;
+  /** Bytes of pages.img made ready before the first page came (see makeRoom). */
+  room = 0;
 
   constructor(
     private readonly dir: string,
@@ -100,6 +106,7 @@ class LocalSink implements RecordSink {
     try {
       await this.flush();
       await this.settle();
+      await giveBackRoom(this.pages, this.room, this.pageEnd);
       // The pages must be on disk before the record that vouches for them.
       await this.pages.sync();
       const { record, commit } = this.writer.commit();

@@ -24,3 +24,4 @@ export * from './job-control.js';
 export { punchHole, preallocate, preallocateAsync } from './file-space.js';
 export * from './fd-io.js';
 export { crc32, crc32Implementation } from './crc32.js';
+export { makeRoom, giveBackRoom } from './room.js';

@@ -11,4 +11,3 @@ export { PageStreamWriter, receivePages, FETCH_CONNECT_TIMEOUT_MS, PAGE_ACK_BYTE
 export type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
 export { listenForPages, type PageListener, type PageSource, type PageTarget } from './page-listener.js';
 export { PageFile, type PageFileOptions } from './page-file.js';
-export { makeRoom, giveBackRoom } from './room.js';

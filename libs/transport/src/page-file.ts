@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { writeAll } from '@ferry/proto';
 import type { PageTarget } from './page-listener.js';
 import { SpliceReceiver } from './splice-receive.js';
-import { giveBackRoom, makeRoom } from './room.js';
+import { giveBackRoom, makeRoom } from '@ferry/sys';
 
 export interface PageFileOptions {
   /**

@@ -1,5 +1,5 @@
 import type { DumpOptions, DumpSummary } from '@ferry/dumper';
-import { residentBytes } from './resident-bytes.js';
+import { residentBytes } from '@ferry/dumper';
 import { connectNats, natsConfig, openNatsSink, type NatsConnection } from '@ferry/transport';
 
 export interface DumpTargetFlags {

@@ -10,7 +10,7 @@ import { makeLogger } from './logger.js';
 import { claimTree } from './takeover.js';
 import { present, agentKey } from './agent-presence.js';
 import { countingPages } from './counting-sink.js';
-import { residentBytes } from './resident-bytes.js';
+import { residentBytes } from '@ferry/dumper';
 import { JobProgress } from './job-progress.js';
 import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrateJob, type MigrationProgress, type MigrationReport, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
 

@@ -16,6 +16,7 @@ import { collectMm } from './objects/mm.js';
 import { describeVmas } from './objects/vma.js';
 import { dumpPages } from './objects/pages.js';
 import { silentLog, type Log } from './log.js';
+import { residentBytes } from './resident-bytes.js';
 import { refuseUnsupportedState } from './unsupported.js';
 
 export const FERRY_VERSION = '0.1.0';
@@ -122,7 +123,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
-    return openLocalSink(opts.dir, inventory);
+    return openLocalSink(opts.dir, inventory, { expectedPageBytes: residentBytes(pid) });
   });
   const sink: RecordSink = await openSink({
     formatVersion: 1,

@@ -1,13 +1,10 @@
 import fs from 'node:fs/promises';
-import { statfsSync } from 'node:fs';
 import { checkPageStore, StreamVerifier, writeAll } from '@ferry/proto';
-import { giveBackRoom, makeRoom, type OpenRequest, type Part } from '@ferry/transport';
+import { giveBackRoom, makeRoom } from '@ferry/sys';
+import type { OpenRequest, Part } from '@ferry/transport';
 import { FrameAssembler } from './frame-assembler.js';
 import { IndexBuilder, type CheckpointIndex } from './checkpoint-index.js';
 import type { CheckpointStore } from './store.js';
-
-/** Room made up front never takes the store's filesystem below this much free space. */
-const MIN_FREE_BYTES = 256 << 20;
 
 /**
  * One checkpoint while its dumper streams it in. Records are verified (sequence, chain, payloads)
@@ -54,18 +51,12 @@ export class IncomingCheckpoint {
   }
 
   /**
-   * Allocates the pages file's room now, as the dump opens (before its tree is frozen), so that
-   * the pages cost a copy each and no allocation; bounded by what the store's filesystem has free.
+   * Makes the pages file's room now, as the dump opens (before its tree is frozen), so that the
+   * pages cost a copy each and no allocation (see makeRoom).
    */
   private async makeRoom(expected: number | undefined): Promise<void> {
     if (!expected || !Number.isSafeInteger(expected) || expected <= 0 || this.request.pagesHeldBy) return;
-    try {
-      const free = statfsSync(this.store.root);
-      const room = Math.min(expected, Math.max(0, free.bavail * free.bsize - MIN_FREE_BYTES));
-      if (room > 0) this.room = await makeRoom(this.files.pages, this.store.fileOf(this.checkpointId, 'pages'), room);
-    } catch {
-      // The store's filesystem could not say what it has free: the writes allocate as they go.
-    }
+    this.room = await makeRoom(this.files.pages, this.store.fileOf(this.checkpointId, 'pages'), expected);
   }
 
   /** Writes a chunk; see durable() for when it is stored. */

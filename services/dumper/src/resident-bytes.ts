@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { runningTree } from '@ferry/dumper';
+import { runningTree } from './tree.js';
 
 /** Resident memory of PID and its descendants: what their pages will come to, about. */
 export function residentBytes(pid: number): number {

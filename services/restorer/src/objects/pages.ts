@@ -6,6 +6,9 @@ import type { PageConsumer } from '../page-consumer.js';
 const IOV_MAX = 1024;
 const BATCH_BYTES = 64n << 20n;
 const O_RDONLY_CLOEXEC = 0o2000000;
+const O_RDWR_CLOEXEC = 0o2000002;
+const FALLOC_FL_KEEP_SIZE = 1;
+const FALLOC_FL_PUNCH_HOLE = 2;
 
 /**
  * The task reads its pages straight from the page store with injected preadv: the kernel copies
@@ -17,7 +20,11 @@ export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: st
   if (pages.length === 0) return;
   const inj = task.injector;
   inj.resetScratch();
-  const fd = inj.call('open of the page store', SYS.openat, AT_FDCWD, inj.putString(pageStorePath), O_RDONLY_CLOEXEC, 0);
+  const storePath = inj.putString(pageStorePath);
+  // Read-write when the store is disposable, so that the task punches out what it has read (see
+  // PageConsumer); read-only if that is refused, and this process punches.
+  const readWrite = consumer ? inj.raw(SYS.openat, AT_FDCWD, storePath, O_RDWR_CLOEXEC, 0) : -1n;
+  const fd = readWrite >= 0n ? readWrite : inj.call('open of the page store', SYS.openat, AT_FDCWD, storePath, O_RDONLY_CLOEXEC, 0);
   try {
     for (let i = 0; i < pages.length; ) {
       const first = pages[i]!;
@@ -36,9 +43,16 @@ export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: st
       const iovAddr = inj.put(Buffer.concat(iov));
       const got = inj.call('preadv of pages', SYS.preadv, fd, iovAddr, iov.length, first.offset, 0);
       if (got !== end - first.offset) throw new Error(`short read of the page store at ${first.offset}: ${got} of ${end - first.offset} bytes`);
-      consumer?.consumed(Number(first.offset), Number(end));
+      if (consumer && readWrite >= 0n) freeRead(task, fd, consumer, Number(first.offset), Number(end));
+      else consumer?.consumed(Number(first.offset), Number(end));
     }
   } finally {
     inj.raw(SYS.close, fd);
   }
+}
+
+function freeRead(task: RestoringTask, fd: bigint, consumer: PageConsumer, from: number, to: number): void {
+  if (!consumer.punchableNow(from, to)) return consumer.consumed(from, to);
+  const punched = task.injector.raw(SYS.fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from, to - from);
+  if (punched !== 0n) consumer.freeFailed(from, to);
 }

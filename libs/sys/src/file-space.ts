@@ -13,7 +13,7 @@ export function punchHole(fd: number, offset: number, length: number): void {
 /**
  * Gives the file its blocks for [0, length) now, its size unchanged: writes into them later do not
  * allocate. tmpfs reserves the pages without writing them, so the memory itself is still touched
- * by the first write (see makeRoom in libs/transport for why that matters in a VM).
+ * by the first write (see makeRoom in room.ts for why that matters in a VM).
  */
 export function preallocate(fd: number, length: number): void {
   checkedSyscall(`fallocate of ${length} bytes`, SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE, 0, length);

@@ -11,7 +11,7 @@ command -v tmux >/dev/null || need+=(tmux)
 command -v nats-server >/dev/null || need+=(nats-server)
 command -v redis-server >/dev/null || need+=(redis-server)
 # Page crc32s at three times zlib's speed (libs/sys/src/crc32.ts).
-ldconfig -p | grep -q 'libdeflate\.so\.0 ' || need+=(libdeflate0)
+dpkg -s libdeflate0 >/dev/null 2>&1 || need+=(libdeflate0)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "setup: need root to install ${need[*]}" >&2; exit 1; fi
   echo "setup: installing ${need[*]}"

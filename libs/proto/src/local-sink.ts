@@ -49,10 +49,9 @@ export async function openLocalSink(dir: string, inventory: LocalInventory, o: {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${root} holds a ${PAGES_FILE} that is not part of any checkpoint: remove it or dump elsewhere`);
     throw e;
   }
-  const sink = new LocalSink(root, writer, log, pages, createdDirs);
   // Before the tree is frozen: storing its pages then costs a copy and no allocation.
-  if (o.expectedPageBytes && o.expectedPageBytes > 0) sink.room = await makeRoom(pages, path.join(root, PAGES_FILE), o.expectedPageBytes);
-  return sink;
+  const room = o.expectedPageBytes && o.expectedPageBytes > 0 ? await makeRoom(pages, path.join(root, PAGES_FILE), o.expectedPageBytes) : 0;
+  return new LocalSink(root, writer, log, pages, createdDirs, room);
 }
 
 class LocalSink implements RecordSink {
@@ -65,8 +64,6 @@ class LocalSink implements RecordSink {
   private pageEnd = 0;
   private readonly inflight = new Set<Promise<void>>();
   private filesOpen = true;
-  /** Bytes of pages.img made ready before the first page came (see makeRoom). */
-  room = 0;
 
   constructor(
     private readonly dir: string,
@@ -74,6 +71,8 @@ class LocalSink implements RecordSink {
     private readonly log: fs.FileHandle,
     private readonly pages: fs.FileHandle,
     private readonly createdDirs: readonly string[],
+    /** Bytes of pages.img made ready before the first page came (see makeRoom). */
+    private readonly room: number,
   ) {
     this.checkpointId = writer.checkpointId;
     this.buffer(writer.inventoryRecord);

@@ -1,10 +1,9 @@
 import { native, errno } from './libc.js';
+import { SYS } from './syscalls.js';
 
 // Plain I/O on ferry's own descriptors for loops that run outside libuv (a worker thread that owns
 // a socket): each call returns the kernel's answer, -errno on failure, so a loop can wait on
 // EAGAIN and retry EINTR without an exception per call.
-const SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_poll = 7, SYS_fdatasync = 75, SYS_ftruncate = 77, SYS_splice = 275;
-
 export const EINTR = 4;
 export const EAGAIN = 11;
 export const POLLIN = 0x1;
@@ -19,16 +18,16 @@ function raw(nr: number, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): number {
 }
 
 export function readRaw(fd: number, address: number, length: number): number {
-  return raw(SYS_read, fd, address, length);
+  return raw(SYS.read, fd, address, length);
 }
 
 export function writeRaw(fd: number, address: number, length: number): number {
-  return raw(SYS_write, fd, address, length);
+  return raw(SYS.write, fd, address, length);
 }
 
 /** splice(2); OFFSET_IN / OFFSET_OUT are addresses of 64-bit offsets (0: the descriptor's own position, or none for a pipe or socket). */
 export function spliceRaw(fdIn: number, offsetIn: number, fdOut: number, offsetOut: number, length: number, flags: number): number {
-  return raw(SYS_splice, fdIn, offsetIn, fdOut, offsetOut, length, flags);
+  return raw(SYS.splice, fdIn, offsetIn, fdOut, offsetOut, length, flags);
 }
 
 /** Waits up to TIMEOUT_MS for EVENTS on FD; returns its revents, 0 on timeout, -errno on failure. */
@@ -36,18 +35,18 @@ export function pollOne(fd: number, events: number, timeoutMs: number, scratch: 
   scratch.writeInt32LE(fd, 0);
   scratch.writeInt16LE(events, 4);
   scratch.writeInt16LE(0, 6);
-  const r = raw(SYS_poll, scratchAddress, 1, timeoutMs);
+  const r = raw(SYS.poll, scratchAddress, 1, timeoutMs);
   return r <= 0 ? r : scratch.readInt16LE(6);
 }
 
 export function fdatasyncRaw(fd: number): number {
-  return raw(SYS_fdatasync, fd);
+  return raw(SYS.fdatasync, fd);
 }
 
 export function ftruncateRaw(fd: number, length: number): number {
-  return raw(SYS_ftruncate, fd, length);
+  return raw(SYS.ftruncate, fd, length);
 }
 
 export function closeRaw(fd: number): number {
-  return raw(SYS_close, fd);
+  return raw(SYS.close, fd);
 }

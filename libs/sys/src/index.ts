@@ -21,7 +21,7 @@ export * from './tty.js';
 export * from './tty-queue.js';
 export * from './pidfd.js';
 export * from './job-control.js';
-export { punchHole, preallocate, preallocateAsync } from './file-space.js';
+export { punchHole, preallocateAsync } from './file-space.js';
 export * from './fd-io.js';
 export { crc32, crc32Implementation } from './crc32.js';
 export { makeRoom, giveBackRoom } from './room.js';

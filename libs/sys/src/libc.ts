@@ -22,6 +22,17 @@ export const native = {
   lseek: libc.func('long lseek(int fd, long offset, int whence)'),
 };
 
+/**
+ * syscall(2) on a libuv thread: resolves with its return value (-1 on failure; errno belongs to
+ * that thread, so only the failure is known here).
+ */
+export function syscallAsync(nr: number, ...args: (number | bigint)[]): Promise<number> {
+  const padded = [...args, 0, 0, 0, 0, 0, 0].slice(0, 6);
+  return new Promise((resolve, reject) => {
+    native.syscall6.async(nr, ...padded, (err: unknown, r: number | bigint) => (err ? reject(err) : resolve(Number(r))));
+  });
+}
+
 export function errno(): number {
   return koffi.errno();
 }

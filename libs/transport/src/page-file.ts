@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import { writeAll } from '@ferry/proto';
+import { giveBackRoom, makeRoom } from '@ferry/sys';
 import type { PageTarget } from './page-listener.js';
 import { SpliceReceiver } from './splice-receive.js';
-import { giveBackRoom, makeRoom } from '@ferry/sys';
 
 export interface PageFileOptions {
   /**

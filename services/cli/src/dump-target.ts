@@ -1,5 +1,4 @@
 import type { DumpOptions, DumpSummary } from '@ferry/dumper';
-import { residentBytes } from '@ferry/dumper';
 import { connectNats, natsConfig, openNatsSink, type NatsConnection } from '@ferry/transport';
 
 export interface DumpTargetFlags {
@@ -29,13 +28,13 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
   const nc: NatsConnection = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry dump' });
   return {
     options: {
-      openSink: (inventory) => openNatsSink(nc, inventory, {
+      openSink: (inventory, expectedPageBytes) => openNatsSink(nc, inventory, {
         workload: o.name,
         keepLast: o.keepLast,
         pagesTo: o.pagesTo,
         onPagesFallback: o.onPagesFallback,
         // The receiver makes room for about this much before the tree is frozen.
-        expectedPageBytes: residentBytes(inventory.rootPid),
+        expectedPageBytes,
       }),
     },
     // The id is what `ferry restore --checkpoint` takes.

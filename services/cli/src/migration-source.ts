@@ -10,7 +10,6 @@ import { makeLogger } from './logger.js';
 import { claimTree } from './takeover.js';
 import { present, agentKey } from './agent-presence.js';
 import { countingPages } from './counting-sink.js';
-import { residentBytes } from '@ferry/dumper';
 import { JobProgress } from './job-progress.js';
 import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrateJob, type MigrationProgress, type MigrationReport, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
 
@@ -49,7 +48,8 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     await client.connect();
     await targetEvents.waitUntilReady();
     if (!(await present(client, agentKey(o.to)))) throw new Error(`no agent serves host ${o.to}: start \`ferry agent --host ${o.to}\` there`);
-    const expectedBytes = residentBytes(o.pid);
+    // The tree's resident size, as the dump measured it for the receiver's room.
+    let expectedBytes = 0;
     let pageBytes = 0;
     let stage: string | undefined;
     const report = (force = false) => progress.report({ phase: stage ? 'restoring' : 'dumping', pageBytes, expectedBytes, stage }, force);
@@ -59,10 +59,13 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
     let takenAt = 0;
     const summary = await dump({
       pid: o.pid,
-      openSink: async (inventory) => countingPages(await target.options.openSink!(inventory), (bytes) => {
-        pageBytes = bytes;
-        report();
-      }),
+      openSink: async (inventory, expectedPageBytes) => {
+        expectedBytes = expectedPageBytes;
+        return countingPages(await target.options.openSink!(inventory, expectedPageBytes), (bytes) => {
+          pageBytes = bytes;
+          report();
+        });
+      },
       log: makeLogger(!!o.verbose),
       holdUntil: async (checkpointId) => {
         stage = 'queued';

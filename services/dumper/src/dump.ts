@@ -26,7 +26,8 @@ export interface DumpOptions {
   /** The local image directory; ignored when openSink is given. */
   dir?: string;
   /** Where the records go instead of a local directory (the image server, in distributed mode). */
-  openSink?: (inventory: LocalInventory) => Promise<RecordSink>;
+  /** EXPECTED_PAGE_BYTES: the tree's resident size, which the sink may make room for before the freeze. */
+  openSink?: (inventory: LocalInventory, expectedPageBytes: number) => Promise<RecordSink>;
   leaveRunning?: boolean;
   /**
    * Holds the committed tree frozen until this resolves: 'kill' once the copy runs elsewhere,
@@ -121,9 +122,9 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const external = externalNames(opts.external ?? [], running);
   collectFds(pid, describeContext(running, external, false)); // refuse unsupported descriptors of the root before anything is stopped
   // Everything that does not need the processes stopped happens before they are.
-  const openSink = opts.openSink ?? ((inventory: LocalInventory) => {
+  const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
-    return openLocalSink(opts.dir, inventory, { expectedPageBytes: residentBytes(pid) });
+    return openLocalSink(opts.dir, inventory, { expectedPageBytes });
   });
   const sink: RecordSink = await openSink({
     formatVersion: 1,
@@ -134,7 +135,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     ferryVersion: FERRY_VERSION,
     pageSize: 4096,
     arch: process.arch === 'x64' ? 'x86_64' : process.arch,
-  });
+  }, residentBytes(running));
   // The codecs compile on first use: let that happen while the processes still run.
   for (const kind of KIND_NAMES) encodePayload(kind, defaultPayload(kind));
   const started = performance.now();

@@ -1,5 +1,4 @@
 export { dump, FERRY_VERSION, type DumpOptions, type DumpSummary } from './dump.js';
 export { runningTree } from './tree.js';
-export { residentBytes } from './resident-bytes.js';
 export { UnsupportedFdError } from './objects/fd.js';
 export type { Log } from './log.js';

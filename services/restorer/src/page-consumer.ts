@@ -5,7 +5,7 @@ import { punchHole } from '@ferry/sys';
  * Frees a disposable page store as its pages move into the tasks: each range a task has read is
  * punched out of the file once the digest check has passed it. The freed memory is what the next
  * pages land in, and a restore otherwise needs twice its pages. The task punches what it has just
- * read itself when the check is already past it (punchableNow): pages freed on the task's own CPU
+ * read itself when the check is already past it (checkedPast): pages freed on the task's own CPU
  * are the ones its next faults take, where pages freed by this process, on another CPU, were not;
  * in this VM memory the host took back costs a host fault on first touch (a 2 GiB fill ran at
  * 0.7 GB/s into such memory, 1.65 GB/s into memory punched just ahead, in a C probe).
@@ -21,20 +21,14 @@ export class PageConsumer {
   /** Bytes punched out so far. */
   freedBytes = 0;
 
-  /**
-   * Whether the task that has just read [FROM, TO) may punch it out itself, now: the check has
-   * passed it. Counted as freed; the caller punches (freeFailed() if that fails).
-   */
-  punchableNow(from: number, to: number): boolean {
-    if (this.checkedUpTo() < to) return false;
-    this.freedBytes += to - from;
-    return true;
+  /** Whether the check has passed everything before TO: a task may punch out what it read there. */
+  checkedPast(to: number): boolean {
+    return this.checkedUpTo() >= to;
   }
 
-  /** The task could not punch [FROM, TO): this process does. */
-  freeFailed(from: number, to: number): void {
-    this.freedBytes -= to - from;
-    this.consumed(from, to);
+  /** A task punched out [FROM, TO) itself. */
+  punchedByTask(from: number, to: number): void {
+    this.freedBytes += to - from;
   }
 
   /** The tasks hold [FROM, TO) of the page store now. */

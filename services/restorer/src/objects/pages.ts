@@ -52,7 +52,7 @@ export function fillPages(task: RestoringTask, pages: Pages[], pageStorePath: st
 }
 
 function freeRead(task: RestoringTask, fd: bigint, consumer: PageConsumer, from: number, to: number): void {
-  if (!consumer.punchableNow(from, to)) return consumer.consumed(from, to);
-  const punched = task.injector.raw(SYS.fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from, to - from);
-  if (punched !== 0n) consumer.freeFailed(from, to);
+  const punched = consumer.checkedPast(to) && task.injector.raw(SYS.fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from, to - from) === 0n;
+  if (punched) consumer.punchedByTask(from, to);
+  else consumer.consumed(from, to);
 }

@@ -1,6 +1,6 @@
 // The record stream between hosts: NATS connections from configuration, record sinks over NATS,
 // and the image server's protocol and client calls.
-export { natsConfig, DEFAULT_NATS_URL, type NatsConfig, type NatsFlags } from './nats-config.js';
+export { natsConfig, DEFAULT_NATS_URL, type NatsConfig, type NatsFlags, type NatsEnv } from './nats-config.js';
 export { connectNats, type ConnectOptions } from './connect.js';
 export { openNatsSink, type NatsSinkOptions } from './nats-sink.js';
 export { request, requestJson } from './rpc.js';

@@ -20,9 +20,10 @@ export interface NatsConfig {
   token?: string;
 }
 
-type Env = Record<string, string | undefined>;
+/** FERRY_NATS_URL, FERRY_NATS_USER, FERRY_NATS_PASSWORD, FERRY_NATS_TOKEN, as the caller read them. */
+export type NatsEnv = Record<string, string | undefined>;
 
-export function natsConfig(flags: NatsFlags = {}, env: Env = process.env): NatsConfig {
+export function natsConfig(flags: NatsFlags, env: NatsEnv): NatsConfig {
   const raw = flags.url ?? env.FERRY_NATS_URL ?? DEFAULT_NATS_URL;
   const url = parseNatsUrl(raw);
   const fromUrl = { user: decodeURIComponent(url.username), secret: decodeURIComponent(url.password) };

@@ -27,7 +27,7 @@ async function tcpSink(): Promise<void> {
 }
 
 async function natsReader(subject: string): Promise<void> {
-  const nc = await connectNats(natsConfig(), { name: 'bench nats-reader' });
+  const nc = await connectNats(natsConfig({}, process.env), { name: 'bench nats-reader' });
   const chunk = Buffer.alloc(CHUNK_BYTES, 7);
   nc.subscribe(subject, { callback: (err, msg) => { if (!err) msg.respond(chunk); } });
   await nc.flush();

@@ -2,6 +2,7 @@ import { readlinkSync } from 'node:fs';
 import type { Job } from 'bullmq';
 import { dump } from '@ferry/dumper';
 import { dumpTarget } from './dump-target.js';
+import { config } from './config.js';
 import type { AgentContext } from './agent-restore-job.js';
 import type { CheckpointJob, CheckpointJobResult } from './host-jobs.js';
 
@@ -19,7 +20,7 @@ export async function runCheckpointJob(job: Job<CheckpointJob, CheckpointJobResu
   const spared = agent.spawned.has(pid);
   agent.spawned.add(pid);
   try {
-    const d = await dump({ pid, ...target.options, leaveRunning, log: agent.log });
+    const d = await dump({ pid, ...target.options, leaveRunning, log: agent.log, failBeforeCommit: config.faults.dumpBeforeCommit });
     return { checkpointId: d.checkpointId, pid, workload, pageBytes: Number(d.pageBytes), ms: Math.round(performance.now() - t0), frozenMs: Math.round(d.frozenMs) };
   } finally {
     if (!spared) agent.spawned.delete(pid);

@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Worker, type Job } from 'bullmq';
-import { redisConfig } from '@ferry/restorer/bullmq';
 import { reapDeadChildrenExcept } from '@ferry/sys';
 import { natsOption } from './nats-options.js';
+import { redisOf } from './config.js';
 import { makeLogger } from './logger.js';
 import { fail } from './fail.js';
 import { announcePresence, agentKey } from './agent-presence.js';
@@ -43,7 +43,7 @@ export function registerAgent(program: Command): void {
         const prefix = hostPrefix(host);
         // Copies fetched by an agent that was killed mid-restore: nobody else removes them.
         rmSync(agentWorkDir(host), { recursive: true, force: true });
-        const redis = redisConfig(o.redis ?? process.env.FERRY_REDIS_URL);
+        const redis = redisOf(o.redis);
         const say = (line: string) => process.stderr.write(`ferry agent ${host}: ${line}\n`);
         const listen = pageStreamArg(o.pageStream);
         const pages = listen && (await AgentPages.start({ host, listen, nats: o.nats, dir: path.join(agentWorkDir(host), 'incoming-pages'), say }));

@@ -6,13 +6,14 @@ import {
   agentSubjects, checkCheckpointId, connectNats, listenForPages, natsConfig, PageFile, respondError, respondJson,
   type AgentPagesRequest, type NatsConnection, type PageListener, type PageStreamHello, type PageStreamOffer, type Subscription,
 } from '@ferry/transport';
+import { config } from './config.js';
 
 /**
  * Pages received for a migration wait this long for its restore job once nothing more arrives: the
  * job comes right after the source's commit, unless this agent is busy with another job first, and
  * the source gives up on the target after FERRY_MIGRATE_TIMEOUT_MS (120 s by default) anyway.
  */
-const UNCLAIMED_MS = Number(process.env.FERRY_PAGES_UNCLAIMED_MS) || 180_000;
+const UNCLAIMED_MS = config.pagesUnclaimedMs;
 const SWEEP_MS = 5000;
 const NATS_RETRY_MS = 2000;
 
@@ -78,7 +79,7 @@ export class AgentPages {
   private async connect(nats: string | undefined): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
-        this.nc = await connectNats(natsConfig({ url: nats }), { name: `ferry agent ${this.host}`, reconnect: true });
+        this.nc = await connectNats(natsConfig({ url: nats }, config.natsEnv), { name: `ferry agent ${this.host}`, reconnect: true });
         break;
       } catch (e) {
         if (attempt === 0) this.say(`no page stream offers until NATS answers (${(e as Error).message}); migrations to this host send their pages through the image server meanwhile`);

@@ -3,11 +3,11 @@ import { restore, type Participant, type Stage, type StageBarrier } from '@ferry
 import { BullStages, stageQueue, type RedisConfig } from '@ferry/restorer/bullmq';
 import type { Log } from '@ferry/restorer';
 import { restoreSource, agentWorkDir } from './restore-source.js';
+import { config } from './config.js';
 import { claimTree } from './takeover.js';
 import type { AgentPages } from './agent-pages.js';
 import type { RestoreJob, RestoreJobResult } from './host-jobs.js';
 
-const STAGE_TIMEOUT_MS = Number(process.env.FERRY_STAGE_TIMEOUT_MS) || 60_000;
 
 export interface AgentContext {
   host: string;
@@ -31,7 +31,7 @@ export interface AgentContext {
 export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agent: AgentContext): Promise<RestoreJobResult> {
   const pagesFile = await agent.pages?.take(job.data.checkpointId);
   const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats, workDir: agentWorkDir(agent.host), pagesFile });
-  const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: STAGE_TIMEOUT_MS, log: agent.log });
+  const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: config.stageTimeoutMs, log: agent.log, faults: config.faults.stages });
   try {
     // A migration's source holds its tree until somebody claims it; a stored checkpoint has no source.
     const beforeRelease = async () => {

@@ -1,5 +1,6 @@
 import type { DumpOptions, DumpSummary } from '@ferry/dumper';
 import { connectNats, natsConfig, openNatsSink, type NatsConnection } from '@ferry/transport';
+import { config } from './config.js';
 
 export interface DumpTargetFlags {
   imagesDir?: string;
@@ -25,7 +26,7 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
   if (o.imagesDir !== undefined) return { options: { dir: o.imagesDir }, done: () => {}, close: async () => {} };
   if (!o.imageServer) throw new Error('where to? give -D DIR (a local image directory) or --image-server');
   // Connected before anything is frozen: a NATS that cannot be reached fails the dump untouched.
-  const nc: NatsConnection = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry dump' });
+  const nc: NatsConnection = await connectNats(natsConfig({ url: o.nats }, config.natsEnv), { name: 'ferry dump' });
   return {
     options: {
       openSink: (inventory, expectedPageBytes) => openNatsSink(nc, inventory, {

@@ -1,5 +1,5 @@
 // The jobs a host's agent takes from its BullMQ queue (prefix ferry:HOST, queue "jobs").
-import os from 'node:os';
+import { config } from './config.js';
 
 export const JOB_QUEUE = 'jobs';
 
@@ -9,7 +9,7 @@ export function hostPrefix(host: string): string {
 }
 
 export function thisHost(): string {
-  return process.env.FERRY_HOST || os.hostname();
+  return config.host;
 }
 
 /** Restore the stored checkpoint on the agent's host, detached; the result is the restored root pid. */

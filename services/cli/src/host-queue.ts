@@ -2,7 +2,7 @@
 // awaited, and the wait given up if the agent goes away meanwhile.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { redisConfig } from '@ferry/restorer/bullmq';
+import { redisOf } from './config.js';
 import { present, agentKey } from './agent-presence.js';
 import { hostPrefix, JOB_QUEUE } from './host-jobs.js';
 
@@ -29,7 +29,7 @@ export class HostQueue {
   /** REDIS_URL: --redis as given, else $FERRY_REDIS_URL. */
   static async open(host: string, redisUrl: string | undefined, o: HostQueueOptions = {}): Promise<HostQueue> {
     const prefix = hostPrefix(host);
-    const redis = redisConfig(redisUrl ?? process.env.FERRY_REDIS_URL);
+    const redis = redisOf(redisUrl);
     // Asked first, failing at once: BullMQ's connections would wait for a Redis that is not there.
     let lastError = '';
     const client = new Redis({ ...redis.options, maxRetriesPerRequest: 1 });

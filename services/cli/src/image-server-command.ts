@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { connectNats, natsConfig } from '@ferry/transport';
+import { config } from './config.js';
 import { CheckpointStore, startImageServer } from '@ferry/image-server';
 import { fail } from './fail.js';
 import { natsOption } from './nats-options.js';
@@ -22,7 +23,7 @@ export function registerImageServer(program: Command): void {
       // Before serving: what a previous run left half-received is never offered.
       for (const id of await store.open()) log(`removed uncommitted checkpoint ${id}`);
       // This one reconnects: NATS restarting must not take the store down with it.
-      const nc = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry image-server', reconnect: true });
+      const nc = await connectNats(natsConfig({ url: o.nats }, config.natsEnv), { name: 'ferry image-server', reconnect: true });
       const server = await startImageServer({ nc, store, idleMs: o.idleTimeout * 1000, keepLast: o.keepLast, log, pageStream: pageStreamArg(o.pageStream) });
       const stop = async () => {
         await server.close();

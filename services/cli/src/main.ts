@@ -8,6 +8,7 @@ import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
 import { repeatable, parseInheritFd, closeHandedOver } from './inherit-fd.js';
 import { fail } from './fail.js';
+import { config, redisOf } from './config.js';
 import { countArg } from './count-arg.js';
 import { natsOption } from './nats-options.js';
 import { dumpTarget } from './dump-target.js';
@@ -44,7 +45,7 @@ export function buildProgram(name: string): Command {
       try {
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose) });
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {
@@ -77,7 +78,8 @@ export function buildProgram(name: string): Command {
         // A shell job runs in the foreground of our terminal while we wait for it, as it did in its shell's.
         const foreground = !!o.shellJob && !o.restoreDetached && isatty(0);
         const log = makeLogger(!!o.verbose);
-        const stages = await openStages({ stages: o.stages, redis: o.redis }, log);
+        const kind = o.stages ?? (o.redis ? 'bullmq' : 'local');
+        const stages = await openStages({ kind, redis: kind === 'bullmq' ? redisOf(o.redis) : undefined, host: config.host, timeoutMs: config.stageTimeoutMs, faults: config.faults.stages }, log);
         const source = await restoreSource(o);
         restored = await restore({ dir: source.dir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log, consumePages: source.disposable }, stages).finally(() => stages.close());
         await source.cleanup();

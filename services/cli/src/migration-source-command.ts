@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { redisConfig } from '@ferry/restorer/bullmq';
 import { natsOption } from './nats-options.js';
+import { redisOf } from './config.js';
 import { pidArg } from './pid-arg.js';
 import { fail } from './fail.js';
 import { migrateOut } from './migration-source.js';
@@ -26,7 +26,7 @@ export function registerMigrationSource(program: Command): void {
       // The agent that reads our output may be gone: the migration goes on regardless.
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
-      const redis = redisConfig(o.redis ?? process.env.FERRY_REDIS_URL);
+      const redis = redisOf(o.redis);
       const say = (line: string) => process.stderr.write(`ferry migrate-source: ${line}\n`);
       // Gone without an outcome: `migrate` knows then that nobody will report.
       const stopAnnouncing = announcePresence(redis.options, migrationSourceKey(o.migrationId));

@@ -7,13 +7,14 @@ import { dump } from '@ferry/dumper';
 import type { RedisConfig } from '@ferry/restorer/bullmq';
 import { dumpTarget } from './dump-target.js';
 import { makeLogger } from './logger.js';
+import { config } from './config.js';
 import { claimTree } from './takeover.js';
 import { present, agentKey } from './agent-presence.js';
 import { countingPages } from './counting-sink.js';
 import { JobProgress } from './job-progress.js';
 import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrateJob, type MigrationProgress, type MigrationReport, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
 
-const TAKE_OVER_TIMEOUT_MS = Number(process.env.FERRY_MIGRATE_TIMEOUT_MS ?? 120_000);
+const TAKE_OVER_TIMEOUT_MS = config.migrateTimeoutMs;
 const PRESENCE_CHECK_MS = 1000;
 const CLAIM_RETRY_MS = 1000;
 const REMOVE_WAIT_MS = 1000;
@@ -67,6 +68,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
         });
       },
       log: makeLogger(!!o.verbose),
+      failBeforeCommit: config.faults.dumpBeforeCommit,
       holdUntil: async (checkpointId) => {
         stage = 'queued';
         report(true);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { connectNats, natsConfig, type NatsConnection } from '@ferry/transport';
+import { config } from './config.js';
 
 /** The --nats flag every command of the distributed mode takes. */
 export function natsOption(cmd: Command): Command {
@@ -8,7 +9,7 @@ export function natsOption(cmd: Command): Command {
 
 /** Runs WORK with a connection that fails at once rather than retrying, and is closed afterwards. */
 export async function withNats<T>(o: { nats?: string }, work: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await connectNats(natsConfig({ url: o.nats }), { name: 'ferry' });
+  const nc = await connectNats(natsConfig({ url: o.nats }, config.natsEnv), { name: 'ferry' });
   try {
     return await work(nc);
   } finally {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { config } from './config.js';
 
 /** Peak resident memory of this process, in KiB. */
 function peakRssKiB(): number {
@@ -8,6 +9,6 @@ function peakRssKiB(): number {
 
 /** For the benchmark: FERRY_STATS=FILE receives what a command measured, as JSON. */
 export function reportStats(stats: { ms: number; pageBytes: number; pid: number }): void {
-  const file = process.env.FERRY_STATS;
+  const file = config.statsFile;
   if (file) fs.writeFileSync(file, JSON.stringify({ ...stats, peakRssKiB: peakRssKiB() }));
 }

@@ -26,7 +26,7 @@ const serverLog: string[] = [];
 before(async () => {
   nats = await NatsServer.start();
   const env = nats.env();
-  nc = await connectNats(natsConfig({ url: env.FERRY_NATS_URL, user: env.FERRY_NATS_USER, password: env.FERRY_NATS_PASSWORD }));
+  nc = await connectNats(natsConfig({ url: env.FERRY_NATS_URL, user: env.FERRY_NATS_USER, password: env.FERRY_NATS_PASSWORD }, {}));
   const store = new CheckpointStore(scratch.path('store'));
   await store.open();
   // Pages over NATS here: the CLI tests run the page stream.

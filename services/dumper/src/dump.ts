@@ -40,6 +40,8 @@ export interface DumpOptions {
   /** Objects (pipe:[INODE], a path, PID:FD) the restore will be handed with --inherit-fd. */
   external?: string[];
   log?: Log;
+  /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
+  failBeforeCommit?: boolean;
 }
 
 export interface DumpSummary {
@@ -155,8 +157,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     const pageBytes = await writeTree(tree, state);
     ttys = collectTtys(files.seen, !!opts.shellJob);
     for (const tty of ttys.records) await sink.put('tty', `tty:${tty.index}`, tty);
-    // For tests of the failure path: everything has been read and taken, nothing committed.
-    if (process.env.FERRY_FAIL_DUMP === 'commit') throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
+    if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();
     // Live migration: the tree stays frozen until the target says whether it took over.
     if (opts.holdUntil) dieWithHolder(tree);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FlowProducer, type FlowJob, type Job } from 'bullmq';
-import { STAGES, StageError, injectedFailure, type Participant, type Stage, type StageBarrier, type StageReport } from './stages.js';
+import { STAGES, StageError, injectedFailure, type Participant, type Stage, type StageBarrier, type StageFaults, type StageReport } from './stages.js';
 import { StageWorker, PARENT_JOB, CHILD_JOB, type StageJobData } from './stage-worker.js';
 import type { RedisConfig, StageQueue } from './redis-config.js';
 import type { StageEntry } from './stage-registry.js';
@@ -15,6 +15,8 @@ export interface BullStagesOptions {
   /** A stage that has not completed by then fails, naming the participants still pending. */
   timeoutMs: number;
   log: Log;
+  /** For tests of the failure paths. */
+  faults?: StageFaults;
 }
 
 interface Waiting {
@@ -103,12 +105,12 @@ export class BullStages implements StageBarrier {
     if (this.lostRedis) throw new StageError(stage, `redis ${this.redis.where}`, this.lostRedis);
     // Every participant of a restore is in this list: a stage with none has nobody to wait for,
     // and a flow for it would cost ~10 ms of downtime for nothing.
-    if (participants.length === 0 && injectedFailure(stage) === null) {
+    if (participants.length === 0 && injectedFailure(stage, this.opts.faults ?? {}) === null) {
       this.reports.set(stage, { participants: 0, ms: 0, barrierMs: 0 });
       this.opts.log.debug(`stage ${stage}: 0 participants done in 0.00 ms, barrier 0.00 ms`);
       return;
     }
-    const entry = this.worker.registry.enter(this.restoreId, stage, participants);
+    const entry = this.worker.registry.enter(this.restoreId, stage, participants, this.opts.faults);
     const parentId = `${this.restoreId}.${stage}`;
     const t0 = performance.now();
     entry.lastDoneAt = t0;

@@ -1,10 +1,9 @@
-import os from 'node:os';
 import type { RedisOptions } from 'ioredis';
 
 /**
- * Where the stage queues live: FERRY_REDIS_URL (redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://
- * for TLS), or the URL given on the command line. FERRY_REDIS_PASSWORD supplies the password when
- * the URL has none, so that it need not appear in process listings.
+ * Where the stage queues live: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS.
+ * PASSWORD (FERRY_REDIS_PASSWORD to the cli) is used when the URL has none, so that it need not
+ * appear in process listings.
  */
 export interface RedisConfig {
   options: RedisOptions;
@@ -12,7 +11,7 @@ export interface RedisConfig {
   where: string;
 }
 
-export function redisConfig(url = process.env.FERRY_REDIS_URL ?? 'redis://127.0.0.1:6379'): RedisConfig {
+export function redisConfig(url: string, fallbackPassword?: string): RedisConfig {
   let u: URL;
   try {
     u = new URL(url);
@@ -22,7 +21,7 @@ export function redisConfig(url = process.env.FERRY_REDIS_URL ?? 'redis://127.0.
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`not a redis URL: ${url}`);
   const host = u.hostname || '127.0.0.1';
   const port = u.port ? Number(u.port) : 6379;
-  const password = u.password ? decodeURIComponent(u.password) : process.env.FERRY_REDIS_PASSWORD || undefined;
+  const password = u.password ? decodeURIComponent(u.password) : fallbackPassword || undefined;
   const options: RedisOptions = {
     host,
     port,
@@ -47,7 +46,7 @@ export interface StageQueue {
   name: string;
 }
 
-export function stageQueue(host = process.env.FERRY_HOST || os.hostname()): StageQueue {
+export function stageQueue(host: string): StageQueue {
   if (!/^[A-Za-z0-9._-]+$/.test(host)) throw new Error(`not a usable host name for a stage queue: ${host}`);
   return { prefix: `ferry:${host}`, name: 'stages' };
 }

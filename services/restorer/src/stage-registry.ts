@@ -1,4 +1,4 @@
-import { injectedFailure, type Participant, type Stage } from './stages.js';
+import { injectedFailure, type Participant, type Stage, type StageFaults } from './stages.js';
 import { injectedDelay } from './stage-delay.js';
 
 /**
@@ -18,7 +18,7 @@ export class StageEntry {
   /** Every participant has finished and the parent job runs: the barrier is passed. */
   onPassed: () => void = () => {};
 
-  constructor(readonly stage: Stage, participants: Participant[]) {
+  constructor(readonly stage: Stage, participants: Participant[], private readonly faults: StageFaults = {}) {
     for (const [index, participant] of participants.entries()) {
       if (this.byName.has(participant.name)) throw new Error(`stage ${stage}: two participants named ${participant.name}`);
       this.byName.set(participant.name, { participant, index });
@@ -34,11 +34,11 @@ export class StageEntry {
     if (entry.index !== this.next) throw new Error(`stage ${this.stage}: ${name} came out of order`);
     this.next++;
     try {
-      const delay = injectedDelay(this.stage, entry.index);
+      const delay = injectedDelay(this.stage, entry.index, this.faults);
       if (delay) await new Promise((r) => setTimeout(r, delay));
       if (this.failed) throw new Error('stage abandoned while this participant waited');
       await entry.participant.work();
-      if (injectedFailure(this.stage) === entry.index + 1) throw new Error('failure injected by FERRY_FAIL_STAGE');
+      if (injectedFailure(this.stage, this.faults) === entry.index + 1) throw new Error('failure injected by FERRY_FAIL_STAGE');
     } catch (e) {
       this.fail(name, e);
       throw e;
@@ -50,7 +50,7 @@ export class StageEntry {
   /** The parent job: every participant has finished; this is where the barrier itself can fail. */
   passBarrier(): void {
     if (this.failed) throw new Error(`stage ${this.stage} was abandoned`);
-    if (injectedFailure(this.stage) === Infinity) throw new Error('failure injected by FERRY_FAIL_STAGE');
+    if (injectedFailure(this.stage, this.faults) === Infinity) throw new Error('failure injected by FERRY_FAIL_STAGE');
     this.onPassed();
   }
 
@@ -77,10 +77,10 @@ export class StageRegistry {
     this.restores.delete(restoreId);
   }
 
-  enter(restoreId: string, stage: Stage, participants: Participant[]): StageEntry {
+  enter(restoreId: string, stage: Stage, participants: Participant[], faults: StageFaults = {}): StageEntry {
     const stages = this.restores.get(restoreId);
     if (!stages) throw new Error(`restore ${restoreId} is not registered here`);
-    const entry = new StageEntry(stage, participants);
+    const entry = new StageEntry(stage, participants, faults);
     stages.set(stage, entry);
     return entry;
   }

@@ -34,11 +34,18 @@ export interface StageBarrier {
 }
 
 /**
- * For tests of the failure paths: FERRY_FAIL_STAGE=NAME fails stage NAME once its participants are
- * done; NAME:N fails it at its Nth participant (from 1), after that participant's work.
+ * Faults a test asks for (the cli takes them from FERRY_FAIL_STAGE and FERRY_SLOW_STAGE).
+ * fail: NAME fails stage NAME once its participants are done; NAME:N fails it at its Nth
+ * participant (from 1), after that participant's work. slow (distributed barrier only):
+ * STAGE:N:MS makes the Nth participant of STAGE wait MS ms, without blocking the event loop, first.
  */
-export function injectedFailure(stage: Stage): number | null {
-  const spec = process.env.FERRY_FAIL_STAGE;
+export interface StageFaults {
+  fail?: string;
+  slow?: string;
+}
+
+export function injectedFailure(stage: Stage, faults: StageFaults): number | null {
+  const spec = faults.fail;
   if (!spec) return null;
   const [name, index] = spec.split(':');
   if (name !== stage) return null;
@@ -49,13 +56,13 @@ export class LocalStages implements StageBarrier {
   readonly reports = new Map<Stage, StageReport>();
   private next = 0;
 
-  constructor(private readonly log: Log) {}
+  constructor(private readonly log: Log, private readonly faults: StageFaults = {}) {}
 
   async run(stage: Stage, participants: Participant[]): Promise<void> {
     const index = STAGES.indexOf(stage);
     if (index !== this.next) throw new Error(`stage ${stage} cannot run after ${STAGES[this.next - 1] ?? 'nothing'}`);
     this.next = index + 1;
-    const failAt = injectedFailure(stage);
+    const failAt = injectedFailure(stage, this.faults);
     const t0 = performance.now();
     for (const [i, p] of participants.entries()) {
       try {

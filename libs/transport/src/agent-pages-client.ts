@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { PageStreamWriter, type PageStreamOffer } from './page-stream.js';
-import { agentSubjects, ERROR_HEADER, type AgentPagesRequest } from './protocol.js';
+import { PageStreamWriter } from './page-stream.js';
+import { agentSubjects, ERROR_HEADER, type AgentPagesRequest, type PageStreamOffer } from './protocol.js';
 
 /**
  * The offer is asked for before the freeze, so waiting costs the tree nothing; the agent makes

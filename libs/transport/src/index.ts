@@ -7,7 +7,7 @@ export { request, requestJson } from './rpc.js';
 export { respondJson, respondData, respondError } from './replies.js';
 export { fetchCheckpoint, listCheckpoints, showCheckpoint, deleteCheckpoint, type FetchOptions } from './image-client.js';
 export * from './protocol.js';
-export { PageStreamWriter, receivePages, FETCH_CONNECT_TIMEOUT_MS, PAGE_ACK_BYTES, PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello, type PageStreamOffer } from './page-stream.js';
+export { PageStreamWriter, receivePages, FETCH_CONNECT_TIMEOUT_MS, PAGE_ACK_BYTES, PAGE_FRAME_HEADER, PAGE_FRAME_MAX } from './page-stream.js';
 export type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
 export { listenForPages, type PageListener, type PageSource, type PageTarget } from './page-listener.js';
 export { PageFile, type PageFileOptions } from './page-file.js';

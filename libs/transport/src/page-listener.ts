@@ -3,7 +3,8 @@ import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { FramePool } from './frame-pool.js';
 import { readInto } from './read-into.js';
-import { PAGE_FRAME_HEADER, PAGE_FRAME_MAX, type PageStreamHello } from './page-stream.js';
+import { PAGE_FRAME_HEADER, PAGE_FRAME_MAX } from './page-stream.js';
+import type { PageStreamHello } from './protocol.js';
 
 /** What a page stream writes into: a checkpoint being received, found by id and token. */
 export interface PageTarget {

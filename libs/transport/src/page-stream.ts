@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { REQUEST_TIMEOUT_MS } from './rpc.js';
+import { REQUEST_TIMEOUT_MS, type PageStreamHello, type PageStreamOffer } from './protocol.js';
 
 // The page stream: bulk pages over plain TCP, negotiated through NATS (the open reply names the
 // address and a one-time token), because NATS moves ~0.4 GB/s here and TCP 1-2 GB/s. The pages
@@ -16,17 +16,6 @@ import { REQUEST_TIMEOUT_MS } from './rpc.js';
 // 0.2-0.4 GB/s, half a migration's downtime): the fetch reply offers an address and a one-time
 // token, the client sends the same hello, and the server sends the whole pages file and closes.
 // The restore verifies every page's crc from the records, so the stream only has to be whole.
-
-export interface PageStreamOffer {
-  host: string;
-  port: number;
-  token: string;
-}
-
-export interface PageStreamHello {
-  checkpointId: string;
-  token: string;
-}
 
 export const PAGE_FRAME_HEADER = 12;
 export const PAGE_ACK_BYTES = 8;

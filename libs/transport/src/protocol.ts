@@ -1,5 +1,3 @@
-import type { PageStreamOffer } from './page-stream.js';
-
 // The image server's NATS protocol, shared by the server and its clients.
 //
 // Everything is request/reply on core NATS, not JetStream: the image server is the durable store,
@@ -10,6 +8,21 @@ import type { PageStreamOffer } from './page-stream.js';
 // handles them one after the other and every chunk carries its offset for it to check.
 
 export const SUBJECT_PREFIX = 'ferry.images';
+
+/** How long a party waits for an answer, or for the next bytes of a page stream. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Where a page stream (page-stream.ts) is offered: the address, and a one-time token for its hello. */
+export interface PageStreamOffer {
+  host: string;
+  port: number;
+  token: string;
+}
+
+export interface PageStreamHello {
+  checkpointId: string;
+  token: string;
+}
 
 export const subjects = {
   open: `${SUBJECT_PREFIX}.open`,

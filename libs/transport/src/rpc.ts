@@ -1,8 +1,7 @@
 import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import { ERROR_HEADER } from './protocol.js';
+import { ERROR_HEADER, REQUEST_TIMEOUT_MS } from './protocol.js';
 
 /** Long enough for the server to fsync a chunk on a busy disk. */
-export const REQUEST_TIMEOUT_MS = 30_000;
 const NO_RESPONDERS_GRACE_MS = 3000;
 
 /**

@@ -48,7 +48,6 @@ export function generateTypes(protoDir = path.join(PACKAGE_ROOT, 'proto'), kinds
   // Alternate comment mode reads plain // comments, leading and trailing, as doc comments.
   root.loadSync(files.map((f) => path.join(protoDir, f)), { alternateCommentMode: true });
   root.resolveAll();
-  for (const ns of root.nestedArray) if (ns.name !== PACKAGE) refuse(ns.filename ?? protoDir, `declares ${ns.name}: every .proto here is package ${PACKAGE}`);
   const pkg = root.lookup(PACKAGE);
   if (!(pkg instanceof protobuf.Namespace)) refuse(protoDir, `no .proto file declares package ${PACKAGE}`);
   const declarations = new Map();
@@ -56,6 +55,10 @@ export function generateTypes(protoDir = path.join(PACKAGE_ROOT, 'proto'), kinds
   for (const file of files) {
     const full = path.join(protoDir, file);
     for (const obj of pkg.nestedArray.filter((o) => o.filename === full)) messages.push(...declare(obj, file, declarations));
+  }
+  // After the declarations, so that a field naming an imported type says so itself.
+  for (const ns of root.nestedArray) {
+    if (ns.name !== PACKAGE) refuse(ns.filename ?? ns.nestedArray[0]?.filename ?? protoDir, `declares ${ns.name}: every .proto here is package ${PACKAGE}`);
   }
   const kinds = files.filter((f) => f !== ENVELOPE_FILE).map((file) => kindOf(pkg, protoDir, kindsDir, file));
   return {
@@ -114,10 +117,8 @@ function enumDeclaration(e, file, name) {
 }
 
 function interfaceDeclaration(type, where, name) {
-  const seen = new Set();
+  // protobufjs itself refuses two fields with one camelCase name.
   const fields = type.fieldsArray.map((f) => {
-    if (seen.has(f.name)) refuse(where, `two fields are both ${f.name} in camelCase`);
-    seen.add(f.name);
     // Members of a oneof (proto3 `optional` too) stay absent when unset, as the codec leaves them.
     return docComment(f.comment, '  ') + `  ${f.name}${f.partOf ? '?' : ''}: ${fieldType(f, `${where}.${f.name}`)};\n`;
   });

@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { RecordEnvelope } from './generated/messages.js';
 import { HASH_BYTES, MAX_STRING_BYTES } from './limits.js';
 import { MessageCodec } from './message-codec.js';
 import { schema } from './schema.js';
 
 /** record.proto's Record: what every record of a stream carries around its payload. */
-export interface RecordEnvelope {
-  checkpointId: string;
-  seq: bigint;
-  kind: string;
-  objectId: string;
-  payload: Buffer;
-  prevHash: Buffer;
-  hash: Buffer;
-}
+export type { RecordEnvelope };
 
 /** The prev_hash of a stream's first record. */
 export function firstPrevHash(): Buffer {

@@ -2,6 +2,7 @@
 // its chain, framing, the sink/source interfaces, and the local image directory.
 
 export type { KindPayloads, KindName, PayloadKind } from './kind-payloads.js';
+export * from './generated/messages.js';
 export * from './kinds/index.js';
 export * from './limits.js';
 export { PayloadError } from './payload-error.js';

@@ -1,9 +1,7 @@
-/**
- * Each kind's payload type, by kind name. Every src/kinds/<kind>.ts adds its own entry through
- * declaration merging (`declare module '../kind-payloads.js'`), so a new kind edits no shared list.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface KindPayloads {}
+import type { KindPayloads } from './generated/kind-payloads.js';
+
+/** Generated from the .proto folder (scripts/generate-types.mjs): a new kind edits no list here. */
+export type { KindPayloads };
 
 export type KindName = keyof KindPayloads & string;
 

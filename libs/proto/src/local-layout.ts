@@ -1,4 +1,4 @@
-import type { Pages } from './kinds/pages.js';
+import type { Pages } from './generated/messages.js';
 import { PAGE_SIZE } from './limits.js';
 
 // The files of a local image directory.

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { crc32 } from '@ferry/sys/crc32';
 import { readFully } from './file-io.js';
 import { ImageError } from './image-error.js';
-import type { Pages } from './kinds/pages.js';
+import type { Pages } from './generated/messages.js';
 import { describePages, PAGES_FILE, pagesLength } from './local-layout.js';
 
 export interface PageRun {

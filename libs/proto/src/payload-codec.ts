@@ -1,10 +1,10 @@
+import { VALIDATORS } from './generated/validators.js';
 import type { KindName, KindPayloads } from './kind-payloads.js';
-import * as kindModules from './kinds/index.js';
 import { MessageCodec } from './message-codec.js';
 import { schema, type KindSchema } from './schema.js';
 
-// The kinds are whatever .proto files the folder holds; each one's validator is found by name
-// (`validate<Message>` exported from src/kinds/), so adding a kind edits nothing here.
+// The kinds are whatever .proto files the folder holds; each one's validator comes from the table
+// the build generates from the same folder, so adding a kind edits nothing here.
 
 interface KindEntry {
   readonly codec: MessageCodec;
@@ -12,11 +12,11 @@ interface KindEntry {
 }
 
 function validatorOf(k: KindSchema): (payload: object) => void {
-  const name = `validate${k.type.name}`;
-  const fn = (kindModules as unknown as Record<string, unknown>)[name];
+  const fn = (VALIDATORS as unknown as Partial<Record<string, (payload: object) => void>>)[k.kind];
   // An unvalidated kind would let any decoded garbage through to the restorer: refuse to start.
-  if (typeof fn !== 'function') throw new Error(`kind ${k.kind} (${k.file}): src/kinds/${k.kind}.ts must export ${name} and src/kinds/index.ts re-export it`);
-  return fn as (payload: object) => void;
+  // Only a .proto newer than the build gets here: the build itself refuses a kind without one.
+  if (!fn) throw new Error(`kind ${k.kind} (${k.file}) is not in this build: write src/kinds/${k.kind}.ts exporting validate${k.type.name}, then npm run build`);
+  return fn;
 }
 
 const kinds = new Map<string, KindEntry>(

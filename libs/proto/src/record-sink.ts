@@ -1,5 +1,5 @@
 import type { KindPayloads, PayloadKind } from './kind-payloads.js';
-import type { Commit } from './kinds/commit.js';
+import type { Commit } from './generated/messages.js';
 
 /**
  * Where a dump writes its checkpoint: a local image directory, or (distributed mode) the image

@@ -1,7 +1,5 @@
 import type { KindName, KindPayloads } from './kind-payloads.js';
-import type { Commit } from './kinds/commit.js';
-import type { Inventory } from './kinds/inventory.js';
-import type { Pages } from './kinds/pages.js';
+import type { Commit, Inventory, Pages } from './generated/messages.js';
 
 /** One record of a verified stream, payload decoded. Narrow on `kind` to get the payload's type. */
 export type DecodedRecord = {

@@ -1,8 +1,6 @@
 import { decodeRecord, encodeRecord, firstPrevHash, objectIdProblem, recordHash, type RecordEnvelope } from './envelope.js';
 import type { KindName } from './kind-payloads.js';
-import type { Commit } from './kinds/commit.js';
-import type { Inventory } from './kinds/inventory.js';
-import type { Pages } from './kinds/pages.js';
+import type { Commit, Inventory, Pages } from './generated/messages.js';
 import { PAGE_SIZE } from './limits.js';
 import { decodePayload, isKindName, validatePayload } from './payload-codec.js';
 import { PayloadError } from './payload-error.js';

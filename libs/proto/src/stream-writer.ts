@@ -1,7 +1,6 @@
 import { firstPrevHash, objectIdProblem, recordHash, type RecordEnvelope } from './envelope.js';
 import type { KindName, KindPayloads } from './kind-payloads.js';
-import type { Commit } from './kinds/commit.js';
-import type { Inventory } from './kinds/inventory.js';
+import type { Commit, Inventory } from './generated/messages.js';
 import { PAGE_SIZE } from './limits.js';
 import { encodePayload, isKindName, validatePayload } from './payload-codec.js';
 import { PayloadError } from './payload-error.js';

@@ -1,18 +1,6 @@
+import type { Commit } from '../generated/messages.js';
 import { PAGE_SIZE } from '../limits.js';
 import { fail } from './checks.js';
-
-/** Last record: a stream without it is not a checkpoint. Its counts cover the records before it. */
-export interface Commit {
-  recordCount: bigint;
-  kindCounts: { [kind: string]: bigint };
-  pageBytes: bigint;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    commit: Commit;
-  }
-}
 
 export function validateCommit(c: Commit): void {
   if (c.pageBytes % BigInt(PAGE_SIZE) !== 0n) fail(`pageBytes ${c.pageBytes} is not a whole number of pages`);

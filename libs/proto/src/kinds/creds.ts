@@ -1,26 +1,5 @@
+import type { Creds } from '../generated/messages.js';
 import { checkPid, fail } from './checks.js';
-
-/** Credentials of a task, restored last. Object id: "creds:PID". */
-export interface Creds {
-  pid: number;
-  /** real, effective, saved, filesystem */
-  uids: number[];
-  /** real, effective, saved, filesystem */
-  gids: number[];
-  groups: number[];
-  capInh: bigint;
-  capPrm: bigint;
-  capEff: bigint;
-  capBnd: bigint;
-  capAmb: bigint;
-  noNewPrivs: boolean;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    creds: Creds;
-  }
-}
 
 const NGROUPS_MAX = 65536;
 

@@ -1,20 +1,5 @@
+import type { EventFd } from '../generated/messages.js';
 import { checkNotEmpty, fail } from './checks.js';
-
-/** An eventfd's open file description. Object id: "file:PID:FD" of the first fd seen on it. */
-export interface EventFd {
-  id: string;
-  count: bigint;
-  /** EFD_SEMAPHORE. */
-  semaphore: boolean;
-  /** O_NONBLOCK, as file status flags. */
-  flags: number;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    eventfd: EventFd;
-  }
-}
 
 const O_NONBLOCK = 0o4000;
 const O_RDWR = 2;

@@ -1,29 +1,6 @@
+import type { EventPoll } from '../generated/messages.js';
 import { FD_LIMIT } from '../limits.js';
 import { checkNotEmpty, checkPid, fail } from './checks.js';
-
-export interface EventPollTarget {
-  /** The watched fd, as numbered in the owner task. */
-  fd: number;
-  /** epoll_event.events, EPOLLET and the like included. */
-  events: number;
-  /** epoll_event.data, handed back by epoll_wait. */
-  data: bigint;
-}
-
-/** An epoll instance and what it watches. Object id: "file:PID:FD" of the first fd seen on it. */
-export interface EventPoll {
-  id: string;
-  flags: number;
-  /** The task whose fd numbers the targets use: it re-adds them once its fds are back. */
-  ownerPid: number;
-  targets: EventPollTarget[];
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    eventpoll: EventPoll;
-  }
-}
 
 const O_RDWR = 2;
 

@@ -1,17 +1,5 @@
+import type { External } from '../generated/messages.js';
 import { checkNotEmpty, fail } from './checks.js';
-
-/** An open file the checkpoint does not hold: the restore is handed it with --inherit-fd. Object id: "file:PID:FD". */
-export interface External {
-  id: string;
-  /** What /proc/PID/fd showed: "pipe:[INODE]", a path, ... */
-  name: string;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    external: External;
-  }
-}
 
 /**
  * How --inherit-fd names an object: as /proc/PID/fd shows it (`pipe:[INODE]`, an absolute path),

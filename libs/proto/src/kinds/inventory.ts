@@ -1,24 +1,6 @@
+import type { Inventory } from '../generated/messages.js';
 import { FORMAT_VERSION, PAGE_SIZE } from '../limits.js';
 import { checkNotEmpty, checkPid, fail } from './checks.js';
-
-/** First record of every checkpoint: what made it and where. */
-export interface Inventory {
-  checkpointId: string;
-  formatVersion: number;
-  host: string;
-  kernel: string;
-  rootPid: number;
-  createdMs: bigint;
-  ferryVersion: string;
-  pageSize: number;
-  arch: string;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    inventory: Inventory;
-  }
-}
 
 export function validateInventory(inv: Inventory): void {
   checkNotEmpty(inv.checkpointId, 'checkpointId');

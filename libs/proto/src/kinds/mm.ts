@@ -1,30 +1,6 @@
+import type { Mm } from '../generated/messages.js';
 import { AUXV_ENTRY_BYTES } from '../limits.js';
 import { checkAbsolutePath, checkPid, checkUserAddress, fail, hex } from './checks.js';
-
-/** Address-space fields set with PR_SET_MM_MAP. Object id: "mm:PID". */
-export interface Mm {
-  pid: number;
-  startCode: bigint;
-  endCode: bigint;
-  startData: bigint;
-  endData: bigint;
-  startBrk: bigint;
-  brk: bigint;
-  startStack: bigint;
-  argStart: bigint;
-  argEnd: bigint;
-  envStart: bigint;
-  envEnd: bigint;
-  /** Pairs of u64, ending with AT_NULL. */
-  auxv: Buffer;
-  exePath: string;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    mm: Mm;
-  }
-}
 
 /** Far above mm->saved_auxv (a few hundred bytes): more is not an auxv. */
 const AUXV_MAX_BYTES = 4096;

@@ -1,26 +1,6 @@
+import type { Pipe } from '../generated/messages.js';
 import { PAGE_SIZE } from '../limits.js';
 import { checkAbsolutePath, checkNotEmpty, fail } from './checks.js';
-
-/** One open file description of a pipe or FIFO; records with one pipe id are one pipe. Object id: "file:PID:FD". */
-export interface Pipe {
-  id: string;
-  /** The pipe's inode at dump. */
-  pipeId: bigint;
-  /** O_RDONLY, O_WRONLY or O_RDWR, with O_NONBLOCK and O_DIRECT. */
-  flags: number;
-  /** FIFOs: where the FIFO lives; empty for an anonymous pipe. */
-  fifoPath: string;
-  /** F_GETPIPE_SZ, the same in every record of the pipe. */
-  bufferSize: number;
-  /** Bytes queued at dump, oldest first; only in the pipe's first record. */
-  queued: Buffer;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    pipe: Pipe;
-  }
-}
 
 const PIPE_FLAGS = { O_ACCMODE: 0o3, O_RDWR: 0o2, O_NONBLOCK: 0o4000, O_DIRECT: 0o40000 } as const;
 const ALLOWED_FLAGS = PIPE_FLAGS.O_ACCMODE | PIPE_FLAGS.O_NONBLOCK | PIPE_FLAGS.O_DIRECT;

@@ -1,27 +1,5 @@
+import type { ProcAttrs } from '../generated/messages.js';
 import { checkAbsolutePath, checkPid, checkUnique, fail } from './checks.js';
-
-/** Process attributes that are neither memory, files nor signals. Object id: "procattrs:PID". */
-export interface ProcAttrs {
-  pid: number;
-  comm: string;
-  personality: number;
-  umask: number;
-  rlimits: Rlimit[];
-  cwd: string;
-  root: string;
-}
-
-export interface Rlimit {
-  resource: number;
-  cur: bigint;
-  max: bigint;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    procattrs: ProcAttrs;
-  }
-}
 
 /** RLIM_NLIMITS: resources are 0..15. */
 const RLIMIT_COUNT = 16;

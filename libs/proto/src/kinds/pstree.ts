@@ -1,26 +1,5 @@
+import type { Task } from '../generated/messages.js';
 import { checkPid, checkPidOrZero, checkUnique, fail } from './checks.js';
-
-/** One task (thread group) of the dumped tree. Object id: "task:PID". */
-export interface Task {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  /** Thread ids, the leader first. */
-  threads: number[];
-  /** Dead, not yet reaped: only the ids and the wait status remain. */
-  zombie: boolean;
-  /** For zombies: the wait status (exit code << 8, or the signal) the parent will collect. */
-  exitStatus: number;
-  /** For zombies: the name ps shows. */
-  zombieComm: string;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    pstree: Task;
-  }
-}
 
 export function validateTask(t: Task): void {
   checkPid(t.pid, 'pid');

@@ -1,34 +1,5 @@
+import type { RegFile } from '../generated/messages.js';
 import { checkAbsolutePath, checkFileOffset, checkNotEmpty, fail } from './checks.js';
-
-/** Values of regfile.proto's RegFile.Type. */
-export enum RegFileType {
-  REGULAR = 0,
-  CHARDEV = 1,
-  DIRECTORY = 2,
-}
-
-/** An open file description on a regular file or a plain character device. Object id: "file:DEV:INO:POS-ID". */
-export interface RegFile {
-  id: string;
-  type: RegFileType;
-  path: string;
-  /** open(2) flags without O_CLOEXEC, O_CREAT, O_TRUNC, O_EXCL. */
-  flags: number;
-  pos: bigint;
-  /** Regular files: size at dump; a different size refuses the restore. */
-  size: bigint;
-  mode: number;
-  dev: bigint;
-  ino: bigint;
-  /** Character devices. */
-  rdev: number;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    regfile: RegFile;
-  }
-}
 
 // Reopening with these would create, truncate or leak the file: the dumper strips them.
 const O_CREAT = 0o100;

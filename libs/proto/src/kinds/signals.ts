@@ -1,28 +1,6 @@
+import type { Signals } from '../generated/messages.js';
 import { SIGINFO_BYTES } from '../limits.js';
 import { checkEach, checkPid, checkUnique, fail } from './checks.js';
-
-/** Process-wide signal state. Object id: "signals:PID". */
-export interface Signals {
-  pid: number;
-  /** Every signal whose handler is not SIG_DFL. */
-  actions: SigAction[];
-  /** Process-wide queued siginfo (128 bytes each). */
-  sharedPending: Buffer[];
-}
-
-export interface SigAction {
-  signo: number;
-  handler: bigint;
-  flags: bigint;
-  restorer: bigint;
-  mask: bigint;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    signals: Signals;
-  }
-}
 
 const SIGKILL = 9;
 const SIGSTOP = 19;

@@ -1,46 +1,5 @@
+import type { Tty } from '../generated/messages.js';
 import { checkLength, checkPidOrZero, fail } from './checks.js';
-
-/** A pty pair (Unix98), its settings dumped once however many fds point at it. Object id: "tty:INDEX". */
-export interface Tty {
-  index: number;
-  /** The kernel's struct termios (36 bytes), slave side. */
-  termios: Uint8Array;
-  lockedTermios: Uint8Array;
-  rows: number;
-  cols: number;
-  xpixel: number;
-  ypixel: number;
-  packetMode: boolean;
-  locked: boolean;
-  exclusive: boolean;
-  uid: number;
-  gid: number;
-  mode: number;
-  /** The session it is the controlling terminal of, or 0. */
-  sid: number;
-  /** Its foreground process group, or 0. */
-  pgrp: number;
-  /** The master was closed: the slave reads EIO. */
-  hung: boolean;
-  queuedInput: Uint8Array;
-  queuedOutput: Uint8Array;
-  /** A shell job's terminal, outside the tree: only its index is dumped. */
-  external: boolean;
-  /** Canonical mode: offsets in queuedInput just past each complete line (if lineEndsKnown). */
-  lineEndsKnown: boolean;
-  lineEnds: number[];
-  /** queuedInput[unprocessedFrom..] had not been through the line discipline (if hasUnprocessed). */
-  hasUnprocessed: boolean;
-  unprocessedFrom: number;
-  /** A packet-mode status byte the terminal side had not read. */
-  packetStatus: number;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    tty: Tty;
-  }
-}
 
 export const TERMIOS_SIZE = 36;
 /** The kernel's pty index limit (NR_UNIX98_PTY_MAX). */

@@ -1,21 +1,6 @@
+import type { TtyFile } from '../generated/messages.js';
 import { checkNotEmpty, fail } from './checks.js';
 import { PTY_INDEX_MAX } from './tty.js';
-
-/** An open file description on one end of a pty pair, or on /dev/tty. Object id: the file id. */
-export interface TtyFile {
-  id: string;
-  index: number;
-  master: boolean;
-  flags: number;
-  /** Opened as /dev/tty: reopened by the task once its terminal is back. */
-  devTty: boolean;
-}
-
-declare module '../kind-payloads.js' {
-  interface KindPayloads {
-    ttyfile: TtyFile;
-  }
-}
 
 const O_ACCMODE = 3, O_NONBLOCK = 0o4000, O_APPEND = 0o2000, O_NOCTTY = 0o400, O_LARGEFILE = 0o100000;
 

@@ -1,20 +1,11 @@
 import os from 'node:os';
 import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
-import { processExists, readStat, readSmaps } from '@ferry/sys';
+import { processExists, readStat } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
 import { freezeTree, releaseTree, killTree, dieWithHolder, runningTree, pidsOf, type FrozenTree } from './tree.js';
-import { describeTask, describeZombie } from './objects/pstree.js';
-import { collectFds } from './objects/fd.js';
-import { collectTtys, type DumpedTtys } from './objects/tty.js';
-import { putFile, describeContext, type DescribeContext } from './objects/file-kinds.js';
-import { externalNames } from './objects/external.js';
-import { collectCore } from './objects/core.js';
-import { collectSignals } from './objects/signals.js';
-import { collectProcAttrs } from './objects/procattrs.js';
-import { collectCreds } from './objects/creds.js';
-import { collectMm } from './objects/mm.js';
-import { describeVmas } from './objects/vma.js';
-import { dumpPages } from './objects/pages.js';
+import type { DumpContext, Fate, Holding, TreeCollector } from './collector.js';
+import { taskCollectors, treeCollectorsAfterTasks, treeCollectorsBeforeTasks } from './kinds.js';
+import { checkOpenFiles, openFilesOf } from './open-files.js';
 import { silentLog, type Log } from './log.js';
 import { residentBytes } from './resident-bytes.js';
 import { refuseUnsupportedState } from './unsupported.js';
@@ -57,15 +48,6 @@ export interface DumpSummary {
   fate: 'kill' | 'resume';
 }
 
-/** What the whole dump shares across tasks. */
-interface DumpState {
-  sink: RecordSink;
-  log: Log;
-  files: DescribeContext;
-  shmDumped: Set<bigint>;
-  pagesMs: number;
-}
-
 function checkDumpable(pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`invalid pid ${pid}`);
   if (pid === process.pid) throw new Error('ferry cannot dump itself');
@@ -74,42 +56,51 @@ function checkDumpable(pid: number): void {
   refuseUnsupportedState(pid);
 }
 
-async function writeTask(task: FrozenTask, state: DumpState): Promise<bigint> {
-  const { sink, log } = state;
-  const pid = task.pid;
-  let t = performance.now();
-  const step = (what: string) => {
-    const now = performance.now();
-    log.debug(`pid ${pid}: ${what} in ${(now - t).toFixed(2)} ms`);
-    t = now;
-  };
-  refuseUnsupportedState(pid);
-  await sink.put('procattrs', `procattrs:${pid}`, collectProcAttrs(pid));
-  await sink.put('creds', `creds:${pid}`, collectCreds(pid));
-  const files = collectFds(pid, state.files);
-  for (const file of files.files) await putFile(sink, file);
-  for (const fd of files.fds) await sink.put('fd', `fd:${pid}:${fd.fd}`, fd);
-  step('attributes and files');
-  await sink.put('signals', `signals:${pid}`, collectSignals(task));
-  for (const thread of task.threads) await sink.put('core', `core:${thread.tid}`, collectCore(task, thread));
-  await sink.put('mm', `mm:${pid}`, collectMm(task));
-  step(`signals, ${task.threads.length} threads and mm`);
-  const vmas = describeVmas(pid, readSmaps(pid));
-  for (const vma of vmas) await sink.put('vma', `vma:${pid}:${vma.start.toString(16)}`, vma);
-  step('mappings');
-  const pagesStarted = performance.now();
-  const bytes = await dumpPages(pid, vmas, task.mem, sink, state.shmDumped);
-  state.pagesMs += performance.now() - pagesStarted;
-  step(`${bytes} bytes of pages`);
-  return bytes;
+function logStep(log: Log, what: string, started: number): void {
+  log.debug(`${what} in ${(performance.now() - started).toFixed(2)} ms`);
 }
 
-async function writeTree(tree: FrozenTree, state: DumpState): Promise<bigint> {
-  for (const task of tree.tasks) await state.sink.put('pstree', `task:${task.pid}`, describeTask(task));
-  for (const pid of tree.zombies) await state.sink.put('pstree', `task:${pid}`, describeZombie(pid));
-  let bytes = 0n;
-  for (const task of tree.tasks) bytes += await writeTask(task, state);
-  return bytes;
+async function writeTask(task: FrozenTask, dump: DumpContext, sink: RecordSink, log: Log): Promise<void> {
+  refuseUnsupportedState(task.pid);
+  for (const collector of taskCollectors) {
+    const started = performance.now();
+    const wrote = await collector.collect(task, dump, sink);
+    logStep(log, `pid ${task.pid}: ${wrote || collector.name}`, started);
+  }
+}
+
+/** Runs COLLECTORS over the whole tree; what they still hold of it joins HELD. */
+async function writeWholeTree(collectors: readonly TreeCollector[], dump: DumpContext, sink: RecordSink, log: Log, held: Holding[]): Promise<void> {
+  for (const collector of collectors) {
+    const started = performance.now();
+    const holding = await collector.collect(dump, sink);
+    if (holding) held.push(holding);
+    logStep(log, collector.name, started);
+  }
+}
+
+async function writeTree(dump: DumpContext, sink: RecordSink, log: Log, held: Holding[]): Promise<void> {
+  await writeWholeTree(treeCollectorsBeforeTasks, dump, sink, log, held);
+  for (const task of dump.tree.tasks) await writeTask(task, dump, sink, log);
+  await writeWholeTree(treeCollectorsAfterTasks, dump, sink, log, held);
+}
+
+/** Before the tree resumes or dies: what a resumed tree gets back must be there when its programs run on. */
+function releaseAll(held: Holding[], fate: Fate): void {
+  for (const holding of held.splice(0)) holding.release(fate);
+}
+
+/** Every holding is undone, even after one failed to be; the first failure is thrown then. */
+function undoAll(held: Holding[]): void {
+  const failures: unknown[] = [];
+  for (const holding of held.splice(0).reverse()) {
+    try {
+      holding.undo();
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length) throw failures[0];
 }
 
 /**
@@ -121,8 +112,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   const running = runningTree(pid);
-  const external = externalNames(opts.external ?? [], running);
-  collectFds(pid, describeContext(running, external, false)); // refuse unsupported descriptors of the root before anything is stopped
+  const external = checkOpenFiles(pid, running, opts.external ?? []);
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
@@ -148,15 +138,12 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     await sink.abort();
     throw e;
   }
-  let ttys: DumpedTtys | null = null;
+  const held: Holding[] = [];
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const files = describeContext(pidsOf(tree), external);
-    const state: DumpState = { sink, log, files, shmDumped: new Set(), pagesMs: 0 };
-    const pageBytes = await writeTree(tree, state);
-    ttys = collectTtys(files.seen, !!opts.shellJob);
-    for (const tty of ttys.records) await sink.put('tty', `tty:${tty.index}`, tty);
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
+    await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();
     // Live migration: the tree stays frozen until the target says whether it took over.
@@ -165,25 +152,21 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
       notTakenOver = e;
       return 'resume' as const;
     }) : opts.leaveRunning ? 'resume' : 'kill';
-    if (fate === 'resume') {
-      ttys.putBack();
-      releaseTree(tree);
-    } else {
-      killTree(tree);
-    }
-    ttys.close();
+    releaseAll(held, fate);
+    if (fate === 'resume') releaseTree(tree);
+    else killTree(tree);
     const frozenMs = performance.now() - started;
+    const pageBytes = context.pages.bytes;
     log.info(`dumped ${tree.tasks.length} processes from pid ${pid} in ${frozenMs.toFixed(1)} ms (${pageBytes} bytes of pages)`);
-    summary = { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, pagesMs: state.pagesMs, records: commit.recordCount + 1n, fate };
+    summary = { checkpointId: sink.checkpointId, pid, tasks: tree.tasks.length + tree.zombies.length, frozenMs, pageBytes, pagesMs: context.pages.ms, records: commit.recordCount + 1n, fate };
   } catch (e) {
-    // The terminals get their queued bytes back before their programs run on.
+    // What was taken out of the tree (a terminal's queued bytes) goes back before its programs run on.
     try {
-      ttys?.putBack();
+      undoAll(held);
     } finally {
-      ttys?.close();
       releaseTree(tree);
+      await sink.abort().catch(() => {});
     }
-    await sink.abort().catch(() => {});
     throw e;
   }
   if (notTakenOver !== null) {

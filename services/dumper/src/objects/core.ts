@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Core, SigAltStack } from '@ferry/proto';
 import { ptrace, SYS, foldSyscallRestart, getRobustList, type Injector } from '@ferry/sys';
 import type { FrozenTask, FrozenThread } from '../frozen-task.js';
+import type { TaskCollector } from '../collector.js';
 
 const PR_GET_TID_ADDRESS = 40;
 
@@ -21,7 +22,7 @@ function clearChildTid(inj: Injector): bigint {
   return inj.mem.read(out, 8).readBigUInt64LE(0);
 }
 
-export function collectCore(task: FrozenTask, thread: FrozenThread): Core {
+function collectCore(task: FrozenTask, thread: FrozenThread): Core {
   const tid = thread.tid;
   const rseq = ptrace.getRseq(tid);
   const robust = getRobustList(tid);
@@ -42,3 +43,12 @@ export function collectCore(task: FrozenTask, thread: FrozenThread): Core {
     robustListLen: robust.len,
   };
 }
+
+/** One record per thread. */
+export const coreCollector: TaskCollector = {
+  name: 'threads',
+  async collect(task, _dump, sink) {
+    for (const thread of task.threads) await sink.put('core', `core:${thread.tid}`, collectCore(task, thread));
+    return `${task.threads.length} threads`;
+  },
+};

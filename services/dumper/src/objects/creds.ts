@@ -1,10 +1,11 @@
 import type { Creds } from '@ferry/proto';
 import { readStatus } from '@ferry/sys';
+import type { TaskCollector } from '../collector.js';
 
 const ids = (field: string | undefined) => (field ?? '').split(/\s+/).filter(Boolean).map(Number);
 const caps = (field: string | undefined) => BigInt('0x' + (field ?? '0'));
 
-export function collectCreds(pid: number): Creds {
+function collectCreds(pid: number): Creds {
   const s = readStatus(pid);
   return {
     pid,
@@ -19,3 +20,10 @@ export function collectCreds(pid: number): Creds {
     noNewPrivs: s.get('NoNewPrivs') === '1',
   };
 }
+
+export const credsCollector: TaskCollector = {
+  name: 'credentials',
+  async collect(task, _dump, sink) {
+    await sink.put('creds', `creds:${task.pid}`, collectCreds(task.pid));
+  },
+};

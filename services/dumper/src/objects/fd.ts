@@ -1,20 +1,11 @@
-import type { Fd } from '@ferry/proto';
+import type { Fd, RecordSink } from '@ferry/proto';
 import { listFds, readFdInfo, sameOpenFile, type FdInfo } from '@ferry/sys';
-import { describeRegularFile, isCloexec } from './regfile.js';
-import { describePipe } from './pipe.js';
-import { describeEventFd } from './eventfd.js';
-import { describeEventPoll } from './eventpoll.js';
-import { describeTtyFile } from './ttyfile.js';
-import { describeExternal } from './external.js';
-import type { DescribeContext, FileDescriber, FileObject } from './file-kinds.js';
+import type { TaskCollector } from '../collector.js';
+import { isCloexec } from './regfile.js';
+import { remapOf } from './remap.js';
+import type { DescribeContext, FileObject } from './file-kinds.js';
 
 export class UnsupportedFdError extends Error {}
-
-/**
- * Asked in order; the first that knows the descriptor describes it. External objects come first:
- * what the user left outside the checkpoint is not looked into.
- */
-const describers: FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeRegularFile];
 
 export interface TaskFiles {
   fds: Fd[];
@@ -29,7 +20,7 @@ function whatItIs(target: string): string {
 }
 
 function describe(pid: number, info: FdInfo, id: string, ctx: DescribeContext): FileObject {
-  for (const d of describers) {
+  for (const d of ctx.describers) {
     const file = d(pid, info, id, ctx);
     if (file === null) continue;
     if (typeof file === 'string') throw new UnsupportedFdError(`unsupported file descriptor ${info.fd}: ${whatItIs(file)}`);
@@ -59,3 +50,22 @@ export function collectFds(pid: number, ctx: DescribeContext): TaskFiles {
   }
   return { fds, files };
 }
+
+/** Writes the file's record, and the remap record after it when the path cannot simply be reopened. */
+async function putFile(sink: RecordSink, file: FileObject): Promise<void> {
+  // TypeScript cannot pair kind and payload through the union; FileObject's definition does.
+  await sink.put(file.kind, file.id, file.payload as never);
+  const remap = remapOf(file);
+  if (remap) await sink.put('remap', remap.id, remap.payload);
+}
+
+/** The files no earlier task showed (each with its remap), then every descriptor naming its file. */
+export const fdCollector: TaskCollector = {
+  name: 'files',
+  async collect(task, dump, sink) {
+    const { fds, files } = collectFds(task.pid, dump.files);
+    for (const file of files) await putFile(sink, file);
+    for (const fd of fds) await sink.put('fd', `fd:${task.pid}:${fd.fd}`, fd);
+    return `${fds.length} descriptors, ${files.length} new files`;
+  },
+};

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import type { Mm } from '@ferry/proto';
 import { readStat, SYS } from '@ferry/sys';
 import type { FrozenTask } from '../frozen-task.js';
+import type { TaskCollector } from '../collector.js';
 
 /** The current program break is only known to the task itself: brk(0) returns it. */
 function currentBrk(task: FrozenTask): bigint {
   return task.injecting(task.pid, { scratch: false }, (inj) => inj.call('brk', SYS.brk, 0));
 }
 
-export function collectMm(task: FrozenTask): Mm {
+function collectMm(task: FrozenTask): Mm {
   const pid = task.pid;
   const stat = readStat(pid);
   const exe = fs.readlinkSync(`/proc/${pid}/exe`);
@@ -30,3 +31,10 @@ export function collectMm(task: FrozenTask): Mm {
     exePath: exe,
   };
 }
+
+export const mmCollector: TaskCollector = {
+  name: 'mm',
+  async collect(task, _dump, sink) {
+    await sink.put('mm', `mm:${task.pid}`, collectMm(task));
+  },
+};

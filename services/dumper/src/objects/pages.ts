@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type { RecordSink, Vma } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
 import type { ProcMem } from '@ferry/sys';
+import type { DumpContext, TaskCollector } from '../collector.js';
+import { vmasOf } from './vma.js';
 
 const PAGE = 4096;
 // Flags of a pagemap entry, in its upper 32 bits: read as a number, not a BigInt per page (2 GiB
@@ -98,3 +100,19 @@ export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: Re
   for (const v of vmas) if (v.kind === VmaKind.ANON_SHARED) shmDumped.add(v.shmid);
   return total;
 }
+
+/** Per dump: the shared anonymous memory (shmid) a task of it has dumped already. */
+const sharedDumped = new WeakMap<DumpContext, Set<bigint>>();
+
+export const pagesCollector: TaskCollector = {
+  name: 'pages',
+  async collect(task, dump, sink) {
+    let shmDumped = sharedDumped.get(dump);
+    if (!shmDumped) sharedDumped.set(dump, (shmDumped = new Set()));
+    const started = performance.now();
+    const bytes = await dumpPages(task.pid, vmasOf(task), task.mem, sink, shmDumped);
+    dump.pages.bytes += bytes;
+    dump.pages.ms += performance.now() - started;
+    return `${bytes} bytes of pages`;
+  },
+};

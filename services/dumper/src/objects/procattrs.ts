@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import type { ProcAttrs } from '@ferry/proto';
 import { readRlimits, readStatus } from '@ferry/sys';
+import type { TaskCollector } from '../collector.js';
 
-export function collectProcAttrs(pid: number): ProcAttrs {
+function collectProcAttrs(pid: number): ProcAttrs {
   const status = readStatus(pid);
   return {
     pid,
@@ -14,3 +15,10 @@ export function collectProcAttrs(pid: number): ProcAttrs {
     root: fs.readlinkSync(`/proc/${pid}/root`),
   };
 }
+
+export const procAttrsCollector: TaskCollector = {
+  name: 'attributes',
+  async collect(task, _dump, sink) {
+    await sink.put('procattrs', `procattrs:${task.pid}`, collectProcAttrs(task.pid));
+  },
+};

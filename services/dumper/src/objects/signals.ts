@@ -1,6 +1,7 @@
 import type { Signals, SigAction } from '@ferry/proto';
 import { ptrace, SYS, isSyscallError, nonDefaultSignals } from '@ferry/sys';
 import type { FrozenTask } from '../frozen-task.js';
+import type { TaskCollector } from '../collector.js';
 
 const SIG_DFL = 0n;
 const KSIGACTION_SIZE = 32; // handler, flags, restorer, mask
@@ -17,7 +18,7 @@ function signalsToRead(pid: number): number[] {
 }
 
 /** Handlers are read by running rt_sigaction inside the task: /proc shows only masks. */
-export function collectSignals(task: FrozenTask): Signals {
+function collectSignals(task: FrozenTask): Signals {
   const signals = signalsToRead(task.pid);
   const actions = task.injecting(task.pid, { scratch: true }, (inj) => {
     const out = inj.reserve(KSIGACTION_SIZE);
@@ -36,3 +37,10 @@ export function collectSignals(task: FrozenTask): Signals {
   });
   return { pid: task.pid, actions, sharedPending: ptrace.peekSiginfo(task.pid, true) };
 }
+
+export const signalsCollector: TaskCollector = {
+  name: 'signal handlers',
+  async collect(task, _dump, sink) {
+    await sink.put('signals', `signals:${task.pid}`, collectSignals(task));
+  },
+};

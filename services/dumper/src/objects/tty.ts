@@ -4,13 +4,14 @@ import {
   copyFdOf, encodeTermios, getTermios, getLockedTermios, getWinsize, isPtyLocked, isPacketMode, isExclusive,
   terminalSession, foregroundGroup, openPeer, readQueued, putBackQueued, readStat, type QueuedData,
 } from '@ferry/sys';
+import type { Holding, TreeCollector } from '../collector.js';
 import type { SeenFiles } from './file-kinds.js';
 import { controllingPty } from './ttyfile.js';
 
 type Holder = SeenFiles[number] & { file: { kind: 'ttyfile'; payload: TtyFile } };
 
 /** The pty pairs of a dump, with ferry's own fds on those it read the queues of. */
-export interface DumpedTtys {
+interface DumpedTtys {
   records: Tty[];
   /** Gives every queued byte back, for a tree that goes on running (failed dump, --leave-running). */
   putBack(): void;
@@ -97,7 +98,7 @@ function closePairs(opened: OpenPair[]): void {
  * Every pty pair the tree's descriptors point at, read once each while the tree is frozen. The
  * queued bytes are taken out of the kernel to be dumped: putBack returns them if the tree goes on.
  */
-export function collectTtys(seen: SeenFiles, shellJob: boolean): DumpedTtys {
+function collectTtys(seen: SeenFiles, shellJob: boolean): DumpedTtys {
   const holders = seen.filter((s): s is Holder => s.file.kind === 'ttyfile');
   const indexes = [...new Set(holders.map((h) => h.file.payload.index))].sort((a, b) => a - b);
   const opened: OpenPair[] = [];
@@ -118,3 +119,36 @@ export function collectTtys(seen: SeenFiles, shellJob: boolean): DumpedTtys {
   }
   return { records, putBack, close: () => closePairs(opened) };
 }
+
+/** The queued bytes stay out of the kernel while the tree's fate is open; they go back if it runs on. */
+function holdingOf(ttys: DumpedTtys): Holding {
+  return {
+    release(fate) {
+      if (fate === 'resume') ttys.putBack();
+      ttys.close();
+    },
+    undo() {
+      try {
+        ttys.putBack();
+      } finally {
+        ttys.close();
+      }
+    },
+  };
+}
+
+/** After every task: a pair's state is read once, with all its holders known. */
+export const ttyCollector: TreeCollector = {
+  name: 'terminals',
+  async collect(dump, sink) {
+    const ttys = collectTtys(dump.files.seen, dump.shellJob);
+    const holding = holdingOf(ttys);
+    try {
+      for (const tty of ttys.records) await sink.put('tty', `tty:${tty.index}`, tty);
+    } catch (e) {
+      holding.undo();
+      throw e;
+    }
+    return holding;
+  },
+};

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import type { Vma } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
-import { devNumber, type MapEntry } from '@ferry/sys';
+import { devNumber, readSmaps, type MapEntry } from '@ferry/sys';
+import type { FrozenTask } from '../frozen-task.js';
+import type { TaskCollector } from '../collector.js';
 
 // smaps VmFlags that madvise can set again.
 const RESTORABLE_ADVICE = new Set(['dc', 'wf', 'dd', 'hg', 'nh', 'mg']);
@@ -21,7 +23,7 @@ function protOf(perms: string): number {
   return (perms[0] === 'r' ? 1 : 0) | (perms[1] === 'w' ? 2 : 0) | (perms[2] === 'x' ? 4 : 0);
 }
 
-export function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
+function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
   const out: Vma[] = [];
   for (const m of maps) {
     const kind = kindOf(m);
@@ -51,4 +53,24 @@ export function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
     });
   }
   return out;
+}
+
+/** The mappings each task's records describe, for its pages that come after them. */
+const written = new WeakMap<FrozenTask, Vma[]>();
+
+export const vmaCollector: TaskCollector = {
+  name: 'mappings',
+  async collect(task, _dump, sink) {
+    const vmas = describeVmas(task.pid, readSmaps(task.pid));
+    for (const vma of vmas) await sink.put('vma', `vma:${task.pid}:${vma.start.toString(16)}`, vma);
+    written.set(task, vmas);
+    return `${vmas.length} mappings`;
+  },
+};
+
+/** The task's mappings as the vma collector wrote them. */
+export function vmasOf(task: FrozenTask): Vma[] {
+  const vmas = written.get(task);
+  if (!vmas) throw new Error(`pid ${task.pid}: its pages come before its mappings were written`);
+  return vmas;
 }

@@ -1,0 +1,44 @@
+import type { TaskCollector, TreeCollector } from './collector.js';
+import type { FileDescriber } from './objects/file-kinds.js';
+import { pstreeCollector } from './objects/pstree.js';
+import { procAttrsCollector } from './objects/procattrs.js';
+import { credsCollector } from './objects/creds.js';
+import { fdCollector } from './objects/fd.js';
+import { signalsCollector } from './objects/signals.js';
+import { coreCollector } from './objects/core.js';
+import { mmCollector } from './objects/mm.js';
+import { vmaCollector } from './objects/vma.js';
+import { pagesCollector } from './objects/pages.js';
+import { ttyCollector } from './objects/tty.js';
+import { describeExternal } from './objects/external.js';
+import { describePipe } from './objects/pipe.js';
+import { describeEventFd } from './objects/eventfd.js';
+import { describeEventPoll } from './objects/eventpoll.js';
+import { describeTtyFile } from './objects/ttyfile.js';
+import { describeRegularFile } from './objects/regfile.js';
+
+// Each list runs in its order, and that order is the order of the records in the stream.
+
+/** Whole-tree kinds written before any task's. */
+export const treeCollectorsBeforeTasks: readonly TreeCollector[] = [pstreeCollector];
+
+/** Every task's records, the task's own kinds one after the other; pages need the mappings written before them. */
+export const taskCollectors: readonly TaskCollector[] = [
+  procAttrsCollector,
+  credsCollector,
+  fdCollector,
+  signalsCollector,
+  coreCollector,
+  mmCollector,
+  vmaCollector,
+  pagesCollector,
+];
+
+/** Whole-tree kinds that need every task's files known. */
+export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector];
+
+/**
+ * The kinds of open files a descriptor may be on: the first that knows it describes it. External
+ * objects come first: what the user left outside the checkpoint is not looked into.
+ */
+export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeRegularFile];

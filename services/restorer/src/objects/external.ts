@@ -1,5 +1,5 @@
 import { dupAtLeast } from '@ferry/sys';
-import type { SharedContext } from './file-kinds.js';
+import type { SharedContext } from '../shared-context.js';
 
 /**
  * The descriptors the caller hands over (--inherit-fd) take the place of the files they stand for.

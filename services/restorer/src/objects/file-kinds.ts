@@ -1,6 +1,5 @@
 import { pipeName, type Image } from '@ferry/proto';
-import type { Log } from '../log.js';
-import type { Stub } from '../stub.js';
+import { notInherited, type SharedContext } from '../shared-context.js';
 import { openRegularFiles } from './regfile.js';
 import { openPipes } from './pipe.js';
 import { takeInheritedFds } from './external.js';
@@ -8,19 +7,6 @@ import { forkProcfsHelpers } from './remap.js';
 import { openEventFds } from './eventfd.js';
 import { openEventPolls } from './eventpoll.js';
 import { openTtys } from './tty.js';
-
-export interface SharedContext {
-  image: Image;
-  log: Log;
-  /** The seed process: helpers (dead pids of /proc remaps) are cloned from it. */
-  stub: Stub;
-  /** Pids of helper tasks made for this restore; they are removed when the tree is complete. */
-  helpers: number[];
-  /** File id -> the caller's descriptor that replaces it (--inherit-fd): its kind does not open it. */
-  inherited: ReadonlyMap<string, number>;
-  /** The tree is a shell job: its external terminal becomes ferry's own (-j). */
-  shellJob: boolean;
-}
 
 /**
  * One entry per file kind: which file ids the image holds of that kind, and how ferry opens them
@@ -35,8 +21,6 @@ export interface FileKind {
   names?(image: Image): [string, string][];
   open(ctx: SharedContext, opened: Map<string, number>): void;
 }
-
-const notInherited = <T extends { id: string }>(ctx: SharedContext, files: T[]): T[] => files.filter((f) => !ctx.inherited.has(f.id));
 
 export const FILE_KINDS: FileKind[] = [
   // First, so that every kind after it leaves alone the files the caller hands over.

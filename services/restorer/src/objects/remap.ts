@@ -1,6 +1,6 @@
 import { RegFileType, type Image, type Remap } from '@ferry/proto';
 import { processExists, readStat } from '@ferry/sys';
-import type { SharedContext } from './file-kinds.js';
+import type { SharedContext } from '../shared-context.js';
 
 /** Remap records must name a /proc file of the image under the very pid they name, and no task of the tree. */
 export function checkRemaps(image: Image, treePids: Set<number>): Remap[] {

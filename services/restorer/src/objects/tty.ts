@@ -5,7 +5,7 @@ import {
   setPtyLocked, setExclusive, putBackQueued, isTermiosZero, type QueuedData,
 } from '@ferry/sys';
 import { SYS, AT_FDCWD, TIOC } from '@ferry/sys';
-import type { SharedContext } from './file-kinds.js';
+import type { SharedContext } from '../shared-context.js';
 import type { RestoringTask } from '../restoring-task.js';
 
 const O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;

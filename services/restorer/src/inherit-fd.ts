@@ -1,5 +1,5 @@
 import { parseObjectKey, type Image } from '@ferry/proto';
-import { FILE_KINDS } from './objects/file-kinds.js';
+import { KINDS } from './kinds.js';
 
 /** A descriptor the caller hands over: fd N of ferry, for what KEY names (--inherit-fd fd[N]:KEY). */
 export interface InheritFd {
@@ -10,7 +10,7 @@ export interface InheritFd {
 
 /** File id -> the name /proc/PID/fd showed for it at dump, for every kind that can be handed over. */
 function namesOf(image: Image): Map<string, string> {
-  return new Map(FILE_KINDS.flatMap((k) => k.names?.(image) ?? []));
+  return new Map(KINDS.flatMap((k) => k.files?.(image) ?? []).flatMap((f) => (f.name === undefined ? [] : [[f.id, f.name] as const])));
 }
 
 function nameOfKey(image: Image, names: Map<string, string>, key: string, option: string): string {

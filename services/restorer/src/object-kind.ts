@@ -28,6 +28,8 @@ export interface FileObject {
   name?: string;
   /** The task opens it itself (a /dev/tty), so it is not taken from ferry with the other fds. */
   openedByTask?: boolean;
+  /** The dump left it out (it is outside the tree): the caller must hand it over. */
+  leftOut?: boolean;
 }
 
 /** What a task's own work in RESTORE has. */

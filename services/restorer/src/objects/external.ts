@@ -21,6 +21,6 @@ function takeInheritedFds(ctx: SharedContext, opened: Map<string, number>): void
 /** Objects the dump left out: the caller hands each over, and ferry takes those first, before any kind opens anything. */
 export const externalKind: ObjectKind = {
   name: 'inherited',
-  files: (image) => image.byKind('external').map((f) => ({ id: f.id, name: f.name })),
+  files: (image) => image.byKind('external').map((f) => ({ id: f.id, name: f.name, leftOut: true })),
   check: () => ({ open: takeInheritedFds }),
 };

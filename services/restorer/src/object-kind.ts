@@ -8,9 +8,7 @@ import type { Participant } from './stages.js';
 
 /** The tree as the planner has checked it, for the kinds' own checks. */
 export interface TreeView {
-  /** Parents before their children, the root first. */
-  tasks: readonly Task[];
-  /** The tasks that are not zombies, in the same order. */
+  /** The tasks that are not zombies, parents before their children, the root first. */
   live: readonly Task[];
   isLive(pid: number): boolean;
   /** Every pid and thread id of the tree. */

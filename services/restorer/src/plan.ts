@@ -61,7 +61,7 @@ function planTask(t: Task, coresOf: Map<number, Core[]>): TaskPlan {
   return { task: t, zombie: false, cores };
 }
 
-/** The tree from its pstree and core records, checked; then every kind checks its records against it. */
+/** What the kinds check their records against: the tree, and the file objects of every kind (one id each). */
 function treeView(image: Image, order: Task[]): TreeView {
   const files = KINDS.flatMap((k) => k.files?.(image) ?? []);
   const fileIds = new Set(files.map((f) => f.id));
@@ -69,7 +69,6 @@ function treeView(image: Image, order: Task[]): TreeView {
   const live = order.filter((t) => !t.zombie);
   const livePids = new Set(live.map((t) => t.pid));
   return {
-    tasks: order,
     live,
     isLive: (pid) => livePids.has(pid),
     tids: new Set(order.flatMap((t) => t.threads)),
@@ -78,7 +77,10 @@ function treeView(image: Image, order: Task[]): TreeView {
   };
 }
 
-/** Everything restore needs, cross-checked: nothing is created before this passes. */
+/**
+ * Everything restore needs, cross-checked: the tree from its pstree and core records, then every
+ * kind's records against it. Nothing is created before this passes.
+ */
 export function planRestore(image: Image): RestorePlan {
   const records = image.byKind('pstree');
   const allTids = records.flatMap((t) => t.threads);

@@ -1,5 +1,6 @@
 import { parseObjectKey, type Image } from '@ferry/proto';
-import { FILE_KINDS } from './objects/file-kinds.js';
+import { KINDS } from './kinds.js';
+import type { FileObject } from './object-kind.js';
 
 /** A descriptor the caller hands over: fd N of ferry, for what KEY names (--inherit-fd fd[N]:KEY). */
 export interface InheritFd {
@@ -9,8 +10,8 @@ export interface InheritFd {
 }
 
 /** File id -> the name /proc/PID/fd showed for it at dump, for every kind that can be handed over. */
-function namesOf(image: Image): Map<string, string> {
-  return new Map(FILE_KINDS.flatMap((k) => k.names?.(image) ?? []));
+function namesOf(files: FileObject[]): Map<string, string> {
+  return new Map(files.flatMap((f) => (f.name === undefined ? [] : [[f.id, f.name] as const])));
 }
 
 function nameOfKey(image: Image, names: Map<string, string>, key: string, option: string): string {
@@ -37,7 +38,8 @@ function heldBy(image: Image, fileId: string): string {
  * or an object the dump left out that nobody hands over, is an error naming it.
  */
 export function matchInheritFds(image: Image, inherit: readonly InheritFd[]): Map<string, number> {
-  const names = namesOf(image);
+  const files = KINDS.flatMap((k) => k.files?.(image) ?? []);
+  const names = namesOf(files);
   const replaced = new Map<string, number>();
   for (const { fd, key } of inherit) {
     const option = `--inherit-fd fd[${fd}]:${key}`;
@@ -50,8 +52,8 @@ export function matchInheritFds(image: Image, inherit: readonly InheritFd[]): Ma
       replaced.set(id, fd);
     }
   }
-  for (const e of image.byKind('external')) {
-    if (!replaced.has(e.id)) throw new Error(`${e.name} (${heldBy(image, e.id)}) was left out of the checkpoint: restore with --inherit-fd fd[N]:${e.name}`);
+  for (const f of files) {
+    if (f.leftOut && !replaced.has(f.id)) throw new Error(`${f.name} (${heldBy(image, f.id)}) was left out of the checkpoint: restore with --inherit-fd fd[N]:${f.name}`);
   }
   return replaced;
 }

@@ -4,14 +4,7 @@ import type { RestoringTask, RestoringThread } from '../restoring-task.js';
 import { cloneWithPid } from '../fork.js';
 
 const SS_ONSTACK = 1, SS_DISABLE = 2;
-const RSEQ_FLAG_UNREGISTER = 1;
 const PR_SET_NAME = 15;
-
-/** glibc registers rseq; a fork inherits the stub's registration, which points at memory that is gone. */
-export function dropInheritedRseq(task: RestoringTask): void {
-  const rseq = ptrace.getRseq(task.pid);
-  if (rseq.pointer !== 0n) task.injector.call('rseq unregister', SYS.rseq, rseq.pointer, rseq.size, RSEQ_FLAG_UNREGISTER, rseq.signature);
-}
 
 /** The other threads, each with its tid, made inside the process once its memory is back. */
 export function createThreads(task: RestoringTask, cores: Core[]): void {

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type { Creds } from '@ferry/proto';
 import { SYS } from '@ferry/sys';
 import type { RestoringThread } from '../restoring-task.js';
+import type { ObjectKind } from '../object-kind.js';
+import { onePerTask, planned } from '../kind-records.js';
 
 const PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
 const SYS_setgroups = 116, SYS_setresuid = 117, SYS_setresgid = 119, SYS_setfsuid = 122, SYS_setfsgid = 123, SYS_capset = 126;
@@ -29,7 +31,7 @@ function sameAsNow(c: Creds, now: Map<string, string>): boolean {
  * the privilege each step needs until it is taken (bounding set while still privileged, ids with
  * capabilities kept, then the capability sets themselves).
  */
-export function restoreCreds(pid: number, thread: RestoringThread, c: Creds): void {
+function restoreCreds(pid: number, thread: RestoringThread, c: Creds): void {
   const now = current(pid, thread.tid);
   if (sameAsNow(c, now)) return;
   const inj = thread.injector;
@@ -59,3 +61,12 @@ export function restoreCreds(pid: number, thread: RestoringThread, c: Creds): vo
   inj.call('prctl(PR_SET_KEEPCAPS)', SYS.prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0);
   if (c.noNewPrivs) inj.call('prctl(PR_SET_NO_NEW_PRIVS)', SYS.prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
+
+/** Last of all (RESTORE_CREDS): every step before may need the privilege they take away. */
+export const credsKind: ObjectKind = {
+  name: 'creds',
+  check(image, tree) {
+    const creds = onePerTask(image.byKind('creds'), tree, 'creds');
+    return { perThread: { RESTORE_CREDS: ({ task, core }) => restoreCreds(task.pid, task.thread(core.tid), planned(creds, task.pid)) } };
+  },
+};

@@ -3,6 +3,8 @@ import { pipeName, type Pipe } from '@ferry/proto';
 import {
   makePipe, pipeSize, setPipeSize, queuedBytes, setStatusFlags, O_ACCMODE, O_NONBLOCK, O_DIRECT, O_CLOEXEC,
 } from '@ferry/sys';
+import type { ObjectKind } from '../object-kind.js';
+import { notInherited } from '../shared-context.js';
 
 const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
 
@@ -92,6 +94,12 @@ function openPipe(ends: Pipe[], opened: Map<string, number>): void {
 }
 
 /** Every pipe and FIFO of the image, connected, with its buffer size and queued bytes (see fd.ts for the rest). */
-export function openPipes(pipes: Pipe[], opened: Map<string, number>): void {
+function openPipes(pipes: Pipe[], opened: Map<string, number>): void {
   for (const ends of groupByPipe(pipes).values()) openPipe(ends, opened);
 }
+
+export const pipeKind: ObjectKind = {
+  name: 'pipe',
+  files: (image) => image.byKind('pipe').map((f) => ({ id: f.id, name: pipeName(f) })),
+  check: (image) => ({ open: (ctx, opened) => openPipes(notInherited(ctx, image.byKind('pipe')), opened) }),
+};

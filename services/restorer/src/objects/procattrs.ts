@@ -2,11 +2,14 @@ import type { ProcAttrs } from '@ferry/proto';
 import { SYS, readRlimits } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { Log } from '../log.js';
+import type { ObjectKind } from '../object-kind.js';
+import { onePerTask, planned } from '../kind-records.js';
 
 const PR_SET_NAME = 15;
 const RLIMIT_NAMES = ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', 'nofile', 'memlock', 'as', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio', 'rttime'];
 
-export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log): void {
+/** cwd, root, umask, personality, comm and rlimits. */
+function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log): void {
   const inj = task.injector;
   inj.resetScratch();
   if (attrs.root !== '/') inj.call(`chroot to ${attrs.root}`, SYS.chroot, inj.putString(attrs.root));
@@ -31,3 +34,11 @@ export function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log
     inj.call(`prlimit(${RLIMIT_NAMES[r.resource]})`, SYS.prlimit64, 0, r.resource, inj.put(limit), 0);
   }
 }
+
+export const procAttrsKind: ObjectKind = {
+  name: 'procattrs',
+  check(image, tree) {
+    const attrs = onePerTask(image.byKind('procattrs'), tree, 'procattrs');
+    return { perTask: { RESTORE: ({ task, log }) => restoreProcAttrs(task, planned(attrs, task.pid), log) } };
+  },
+};

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type { RegFile } from '@ferry/proto';
 import { RegFileType } from '@ferry/proto';
 import { native, errno, SysError } from '@ferry/sys';
+import type { ObjectKind } from '../object-kind.js';
+import { notInherited } from '../shared-context.js';
 
 const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
@@ -32,11 +34,12 @@ function openOne(file: RegFile): number {
 }
 
 /** Opens every file of the image in ferry, at its offset; tasks then take them (see fd.ts). */
-export function openRegularFiles(files: RegFile[], opened: Map<string, number>): void {
+function openRegularFiles(files: RegFile[], opened: Map<string, number>): void {
   for (const f of files) opened.set(f.id, openOne(f));
 }
 
-export function closeFiles(opened: Map<string, number>): void {
-  for (const fd of opened.values()) fs.closeSync(fd);
-  opened.clear();
-}
+export const regularFileKind: ObjectKind = {
+  name: 'regular',
+  files: (image) => image.byKind('regfile').map((f) => ({ id: f.id, name: f.path })),
+  check: (image) => ({ open: (ctx, opened) => openRegularFiles(notInherited(ctx, image.byKind('regfile')), opened) }),
+};

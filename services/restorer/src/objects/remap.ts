@@ -1,20 +1,21 @@
-import { RegFileType, type Image, type Remap } from '@ferry/proto';
+import { RegFileType, type Image } from '@ferry/proto';
 import { processExists, readStat } from '@ferry/sys';
-import type { SharedContext } from './file-kinds.js';
+import type { SharedContext } from '../shared-context.js';
+import type { ObjectKind } from '../object-kind.js';
+import { PlanError } from '../plan-error.js';
 
 /** Remap records must name a /proc file of the image under the very pid they name, and no task of the tree. */
-export function checkRemaps(image: Image, treePids: Set<number>): Remap[] {
+function checkRemaps(image: Image, treePids: ReadonlySet<number>): void {
   const remaps = image.byKind('remap');
   const files = new Map(image.byKind('regfile').map((f) => [f.id, f]));
   for (const r of remaps) {
     const file = files.get(r.fileId);
-    if (!file) throw new Error(`image: remap remap:${r.fileId} names file ${r.fileId}, which the image does not have`);
+    if (!file) throw new PlanError(`image: remap remap:${r.fileId} names file ${r.fileId}, which the image does not have`);
     const dir = `/proc/${r.pid}`;
-    if (file.path !== dir && !file.path.startsWith(`${dir}/`)) throw new Error(`image: remap remap:${r.fileId} is for pid ${r.pid} but the file is ${file.path}`);
-    if (file.path === dir && file.type !== RegFileType.DIRECTORY) throw new Error(`image: remap remap:${r.fileId}: ${dir} must be a directory`);
-    if (treePids.has(r.pid)) throw new Error(`image: remap remap:${r.fileId} gives pid ${r.pid} to a helper, but a task of the tree has it`);
+    if (file.path !== dir && !file.path.startsWith(`${dir}/`)) throw new PlanError(`image: remap remap:${r.fileId} is for pid ${r.pid} but the file is ${file.path}`);
+    if (file.path === dir && file.type !== RegFileType.DIRECTORY) throw new PlanError(`image: remap remap:${r.fileId}: ${dir} must be a directory`);
+    if (treePids.has(r.pid)) throw new PlanError(`image: remap remap:${r.fileId} gives pid ${r.pid} to a helper, but a task of the tree has it`);
   }
-  return remaps;
 }
 
 /**
@@ -22,7 +23,7 @@ export function checkRemaps(image: Image, treePids: Set<number>): Remap[] {
  * paths open again (the regular-file opener runs next), and it is killed once the tree is
  * complete, leaving the files pointing at a dead process as before.
  */
-export function forkProcfsHelpers(ctx: SharedContext): void {
+function forkProcfsHelpers(ctx: SharedContext): void {
   const pids = new Set(ctx.image.byKind('remap').map((r) => r.pid));
   for (const pid of pids) {
     if (processExists(pid)) {
@@ -33,3 +34,12 @@ export function forkProcfsHelpers(ctx: SharedContext): void {
     ctx.log.debug(`helper ${pid} made for files under /proc/${pid}`);
   }
 }
+
+/** Before the regular files: the helpers it makes let their opener reach dead processes' /proc files. */
+export const remapKind: ObjectKind = {
+  name: 'dead-pid /proc',
+  check(image, tree) {
+    checkRemaps(image, tree.tids);
+    return { open: forkProcfsHelpers };
+  },
+};

@@ -1,9 +1,13 @@
 import type { Signals } from '@ferry/proto';
-import { SYS, nonDefaultSignals } from '@ferry/sys';
+import { SYS, nonDefaultSignals, ptrace } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
+import type { ObjectKind, ThreadContext } from '../object-kind.js';
+import { onePerTask, planned } from '../kind-records.js';
+
+const ALL_SIGNALS = 0xffffffffffffffffn;
 
 /** Every signal the image or the stub has a non-default action for gets the image's action, SIG_DFL included. */
-export function restoreSigactions(task: RestoringTask, signals: Signals): void {
+function restoreSigactions(task: RestoringTask, signals: Signals): void {
   const inj = task.injector;
   // What the task has from the stub (ignored signals survive exec) must go back to default too.
   const signos = new Set([...nonDefaultSignals(task.pid), ...signals.actions.map((a) => a.signo)]);
@@ -29,7 +33,7 @@ const SYS_rt_sigtimedwait = 128;
  * Zombies made during the restore, and children the stub had, left SIGCHLD pending in their
  * parents: drop those, so the task has exactly the signals the image says (RESTORE_SIGCHLD).
  */
-export function dropChildSignals(task: RestoringTask): void {
+function dropChildSignals(task: RestoringTask): void {
   const inj = task.injector;
   inj.resetScratch();
   const set = Buffer.alloc(8);
@@ -41,7 +45,7 @@ export function dropChildSignals(task: RestoringTask): void {
 }
 
 /** Queued signals go back with their siginfo; the task's signals are all blocked meanwhile. */
-export function queueSignals(task: RestoringTask, tid: number, siginfos: Buffer[], shared: boolean): void {
+function queueSignals(task: RestoringTask, tid: number, siginfos: Buffer[], shared: boolean): void {
   const inj = task.thread(tid).injector;
   for (const info of siginfos) {
     const signo = info.readInt32LE(0);
@@ -51,3 +55,27 @@ export function queueSignals(task: RestoringTask, tid: number, siginfos: Buffer[
     else inj.call(`rt_tgsigqueueinfo(${signo})`, SYS.rt_tgsigqueueinfo, task.pid, tid, signo, at);
   }
 }
+
+/**
+ * Every thread blocks all signals; the leader, last, drops the SIGCHLDs of the restore and
+ * queues the image's pending signals, the process's and each thread's.
+ */
+function restorePendingSignals({ task, core, cores }: ThreadContext, signals: Signals): void {
+  ptrace.setSigmask(core.tid, ALL_SIGNALS);
+  if (core.tid !== task.pid) return;
+  dropChildSignals(task);
+  queueSignals(task, task.pid, signals.sharedPending, true);
+  for (const c of cores) queueSignals(task, c.tid, c.pending, false);
+}
+
+/** Handlers in RESTORE, after the task's attributes; pending signals in RESTORE_SIGCHLD. */
+export const signalsKind: ObjectKind = {
+  name: 'signals',
+  check(image, tree) {
+    const signals = onePerTask(image.byKind('signals'), tree, 'signals');
+    return {
+      perTask: { RESTORE: ({ task }) => restoreSigactions(task, planned(signals, task.pid)) },
+      perThread: { RESTORE_SIGCHLD: (ctx) => restorePendingSignals(ctx, planned(signals, ctx.task.pid)) },
+    };
+  },
+};

@@ -5,8 +5,11 @@ import {
   setPtyLocked, setExclusive, putBackQueued, isTermiosZero, type QueuedData,
 } from '@ferry/sys';
 import { SYS, AT_FDCWD, TIOC } from '@ferry/sys';
-import type { SharedContext } from './file-kinds.js';
+import type { SharedContext } from '../shared-context.js';
 import type { RestoringTask } from '../restoring-task.js';
+import type { ObjectKind } from '../object-kind.js';
+import { groupBy } from '../kind-records.js';
+import { reopenDevTty } from './ttyfile.js';
 
 const O_NOCTTY = 0o400, O_CLOEXEC = 0o2000000;
 
@@ -83,7 +86,7 @@ function attachToOurTerminal(t: Tty, files: TtyFile[], ctx: SharedContext, opene
 }
 
 /** Every pty pair of the image, opened by ferry; tasks take their fds from these (fd.ts). */
-export function openTtys(ctx: SharedContext, opened: Map<string, number>): void {
+function openTtys(ctx: SharedContext, opened: Map<string, number>): void {
   const files = ctx.image.byKind('ttyfile');
   const ttys = ctx.image.byKind('tty');
   for (const f of files) if (!ttys.some((t) => t.index === f.index)) throw new Error(`image: tty file ${f.id} is on pty ${f.index}, which the image does not have`);
@@ -102,7 +105,7 @@ const O_RDWR = 2;
  * Inside the session leader, once every group exists: the terminal becomes its controlling tty
  * again, with the foreground group it had. Through a descriptor of its own, closed afterwards.
  */
-export function takeControllingTerminal(leader: RestoringTask, t: Tty): void {
+function takeControllingTerminal(leader: RestoringTask, t: Tty): void {
   const inj = leader.injector;
   inj.resetScratch();
   const fd = inj.call(`open /dev/pts/${t.index}`, SYS.openat, AT_FDCWD, inj.putString(`/dev/pts/${t.index}`), O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
@@ -113,3 +116,29 @@ export function takeControllingTerminal(leader: RestoringTask, t: Tty): void {
     inj.raw(SYS.close, fd);
   }
 }
+
+/** Pty pairs (tty records) and the files open on them (ttyfile records), /dev/tty included. */
+export const ttyKind: ObjectKind = {
+  name: 'tty',
+  files: (image) => image.byKind('ttyfile').map((f) => (f.devTty ? { id: f.id, openedByTask: true } : { id: f.id, name: f.master ? '/dev/ptmx' : `/dev/pts/${f.index}` })),
+  check(image, tree) {
+    const files = new Map(image.byKind('ttyfile').map((f) => [f.id, f]));
+    const devTtyFdsOf = groupBy(image.byKind('fd').filter((f) => files.get(f.fileId)?.devTty), (f) => f.pid);
+    return {
+      open: openTtys,
+      participants: {
+        // Terminals first: TIOCSPGRP needs every group in place, /dev/tty needs the terminal.
+        RESTORE_SIGCHLD: (built) => [
+          ...image.byKind('tty').filter((t) => t.sid !== 0 && built.has(t.sid)).map((t) => ({
+            name: `terminal ${t.index}`,
+            work: () => takeControllingTerminal(built.task(t.sid), t),
+          })),
+          ...tree.live.filter((t) => devTtyFdsOf.has(t.pid)).map((t) => ({
+            name: `/dev/tty of task ${t.pid}`,
+            work: () => reopenDevTty(built.task(t.pid), devTtyFdsOf.get(t.pid) ?? [], files),
+          })),
+        ],
+      },
+    };
+  },
+};

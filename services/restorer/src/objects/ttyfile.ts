@@ -8,7 +8,7 @@ const O_CLOEXEC = 0o2000000;
  * /dev/tty descriptors are opened by the task itself once its controlling terminal is back: the
  * file must be /dev/tty, not the pty it stands for, and only the task's own session reaches it.
  */
-export function reopenDevTty(task: RestoringTask, fds: Fd[], files: Map<string, TtyFile>): void {
+export function reopenDevTty(task: RestoringTask, fds: Fd[], files: ReadonlyMap<string, TtyFile>): void {
   const inj = task.injector;
   for (const f of fds) {
     const file = files.get(f.fileId)!;

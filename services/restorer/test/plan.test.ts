@@ -1,0 +1,97 @@
+// The planner on images made in memory: what it gives for a small tree, and the images it refuses
+// before anything is made, with the messages users see. Needs no root and makes no process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VmaKind } from '@ferry/proto';
+import { planRestore, KINDS } from '../src/index.js';
+import { memoryImage, type SampleRecord } from './memory-image.js';
+import { sampleTree, task, core, perProcess, fd, pages, vma, HEAP, LIBC, DEV_NULL, PIPE_READ, EPOLL } from './samples.js';
+
+/** The sample tree with EDIT applied to its records. */
+function edited(edit: (records: SampleRecord[]) => SampleRecord[]) {
+  return memoryImage(edit(sampleTree()));
+}
+
+const without = (pred: (r: SampleRecord) => boolean) => (records: SampleRecord[]) => records.filter((r) => !pred(r));
+const plus = (...more: SampleRecord[]) => (records: SampleRecord[]) => [...records, ...more];
+
+test('the plan of a small tree: parents first, zombies apart, each thread with its core', () => {
+  const plan = planRestore(memoryImage(sampleTree()));
+  assert.equal(plan.root.task.pid, 100);
+  assert.deepEqual(plan.tasks.map((t) => [t.task.pid, t.zombie]), [[100, false], [200, false], [300, true]]);
+  assert.deepEqual(plan.live.map((t) => t.task.pid), [100, 200]);
+  assert.deepEqual(plan.root.cores.map((c) => c.tid), [100, 101, 102]);
+  assert.deepEqual(plan.leaderHelpers, []);
+  assert.equal(plan.pageStorePath, '/nonexistent/ckpt-plan-test/pages.img');
+});
+
+test('every kind of the registry has its part, in the registry order', () => {
+  const plan = planRestore(memoryImage(sampleTree()));
+  assert.deepEqual(plan.kinds.map((k) => k.kind.name), KINDS.map((k) => k.name));
+  // The openers of RESTORE_SHARED, in the order their participants run.
+  assert.deepEqual(plan.kinds.filter((k) => k.part.open).map((k) => `${k.kind.name} files`),
+    ['inherited files', 'dead-pid /proc files', 'regular files', 'pipe files', 'eventfd files', 'epoll files', 'tty files']);
+  // A task's own work in RESTORE: memory, then fds, then the epoll watches on them, then attributes and handlers.
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'epoll', 'procattrs', 'signals']);
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_SIGCHLD).map((k) => k.kind.name), ['signals']);
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_CREDS).map((k) => k.kind.name), ['creds']);
+});
+
+test('the scratch page keeps clear of every mapping of the live tasks', () => {
+  const plan = planRestore(memoryImage(sampleTree()));
+  const reserved = plan.kinds.flatMap((k) => k.part.reservedRanges ?? []).map((r) => [r.start, r.end]);
+  assert.deepEqual(reserved, [[HEAP.start, HEAP.end], [LIBC.start, LIBC.end], [HEAP.start, HEAP.end], [LIBC.start, LIBC.end]]);
+});
+
+test('a terminal participant for each session leader with a pty, and /dev/tty reopened by the task that had it', () => {
+  const image = edited(plus(
+    { kind: 'tty', payload: { ...ttySample(5), sid: 100, pgrp: 100 } },
+    { kind: 'tty', payload: { ...ttySample(6), sid: 0, pgrp: 0 } },
+    { kind: 'ttyfile', payload: { id: 'file:pts5', index: 5, master: false, flags: 2, devTty: false } },
+    { kind: 'ttyfile', payload: { id: 'file:dev-tty', index: 5, master: false, flags: 2, devTty: true } },
+    fd(200, 7, 'file:pts5'),
+    fd(200, 8, 'file:dev-tty'),
+  ));
+  const plan = planRestore(image);
+  const built = { has: (pid: number) => pid === 100 || pid === 200, task: () => { throw new Error('not run here'); } };
+  const participants = plan.kinds.flatMap((k) => k.part.participants?.RESTORE_SIGCHLD?.(built) ?? []);
+  assert.deepEqual(participants.map((p) => p.name), ['terminal 5', '/dev/tty of task 200']);
+});
+
+test('bad images are refused before anything is made, naming the record', () => {
+  const refusals: [string, (records: SampleRecord[]) => SampleRecord[], RegExp][] = [
+    ['an fd naming a missing file', plus(fd(200, 9, 'file:nope')), /^image: fd fd:200:9 names file file:nope, which the image does not have$/],
+    ['one fd number twice', plus(fd(100, 3, DEV_NULL)), /^image: pid 100 has fd 3 twice$/],
+    ['two files with one id', plus({ kind: 'eventfd', payload: { id: DEV_NULL, count: 0n, semaphore: false, flags: 0 } }), /^image: two file records share one id$/],
+    ['pages outside every mapping', plus(pages(200, 0x5000000n, 1)), /^image: pages pages:200:5000000 lie outside every mapping of pid 200$/],
+    ['pages running past their mapping', plus(pages(100, HEAP.end - 0x1000n, 2)), /^image: pages pages:100:100f000 lie outside every mapping of pid 100$/],
+    ['pages in a mapping that holds none', (r) => [...r.filter((x) => !(x.kind === 'vma' && x.payload.pid === 200 && x.payload.start === LIBC.start)), vma(200, LIBC, VmaKind.FILE_SHARED), pages(200, LIBC.start, 1)], /^image: pages pages:200:7f0000000000 lie in a mapping that holds no pages of its own \(FILE_SHARED\)$/],
+    ['overlapping vmas', plus(vma(100, { start: HEAP.end - 0x1000n, end: HEAP.end + 0x1000n })), /^image: vma vma:100:1000000 overlaps the next mapping at 0x100f000$/],
+    ['a task whose parent is not in the tree', plus(task(400, 999), core(400, 400), ...perProcess(400)), /^image: task task:400 has parent 999, which is not in the tree$/],
+    ['no task for the root', without((r) => r.kind === 'pstree' && r.payload.pid === 100), /^image: the root pid 100 has no task record$/],
+    ['a zombie root', (r) => r.map((x) => (x.kind === 'pstree' && x.payload.pid === 100 ? { ...x, payload: { ...x.payload, zombie: true } } : x)), /^image: the root pid 100 is a zombie$/],
+    ['a zombie with children', plus(task(301, 300), core(301, 301), ...perProcess(301)), /^image: zombie 300 has children$/],
+    ['a thread id in two tasks', plus(task(201, 100, { threads: [201, 101] })), /^image: a pid or thread id appears in two tasks$/],
+    ['a thread without its core', without((r) => r.kind === 'core' && r.payload.tid === 102), /^image: pid 100 has 0 core \(thread 102\) records, expected 1$/],
+    ['a core of another task', (r) => r.map((x) => (x.kind === 'core' && x.payload.tid === 200 ? { ...x, payload: { ...x.payload, pid: 100 } } : x)), /^image: core core:200 belongs to pid 100, not to pid 200$/],
+    ['a task without its mm', without((r) => r.kind === 'mm' && r.payload.pid === 200), /^image: pid 200 has 0 mm records, expected 1$/],
+    ['two signals records of a task', plus(perProcess(200)[0]!), /^image: pid 200 has 2 signals records, expected 1$/],
+    ['an epoll owner that is not a live task', (r) => r.map((x) => (x.kind === 'eventpoll' ? { ...x, payload: { ...x.payload, ownerPid: 300 } } : x)), /^image: epoll file:epoll names owner 300, which is not a live task of the tree$/],
+    ['an epoll its owner does not hold', without((r) => r.kind === 'fd' && r.payload.fileId === EPOLL), /^image: epoll file:epoll names owner 100, which does not hold it$/],
+    ['an epoll watching an fd its owner lacks', without((r) => r.kind === 'fd' && r.payload.fileId === PIPE_READ), /^image: epoll file:epoll watches fd 3, which pid 100 does not have$/],
+    ['a dead-pid remap onto a pid of the tree', (r) => r.map((x) => (x.kind === 'remap' ? { ...x, payload: { ...x.payload, pid: 4000 } } : x)).concat(task(4000, 100), core(4000, 4000), ...perProcess(4000)), /^image: remap remap:file:proc-4000 gives pid 4000 to a helper, but a task of the tree has it$/],
+    ['a remap of a file outside its pid', (r) => r.map((x) => (x.kind === 'remap' ? { ...x, payload: { ...x.payload, pid: 4001 } } : x)), /^image: remap remap:file:proc-4000 is for pid 4001 but the file is \/proc\/4000$/],
+    ['a remap naming a missing file', without((r) => r.kind === 'regfile' && r.payload.path === '/proc/4000'), /names file file:proc-4000, which the image does not have$/],
+  ];
+  for (const [what, edit, message] of refusals) {
+    assert.throws(() => planRestore(edited(edit)), (e: Error) => message.test(e.message) || assert.fail(`${what}: got "${e.message}"`), what);
+  }
+});
+
+function ttySample(index: number) {
+  return {
+    index, termios: Buffer.alloc(36), lockedTermios: Buffer.alloc(36), rows: 24, cols: 80, xpixel: 0, ypixel: 0, packetMode: false,
+    locked: false, exclusive: false, uid: 0, gid: 5, mode: 0o620, sid: 0, pgrp: 0, hung: false, queuedInput: Buffer.alloc(0),
+    queuedOutput: Buffer.alloc(0), external: false, lineEndsKnown: false, lineEnds: [], hasUnprocessed: false, unprocessedFrom: 0, packetStatus: 0,
+  };
+}

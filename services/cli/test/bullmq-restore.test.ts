@@ -5,14 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { STAGES } from '@ferry/restorer';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { treeOf, waitGone, waitUntil, sleep } from './harness/processes.js';
-import { withTree, treeCheck, type RunningTree } from './harness/tree-workload.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertInjectedFailuresLeaveNothing, assertNothingLeft } from './harness/failed-restores.js';
-import { startRedis, type RedisServer } from './harness/redis.js';
-import { stageLines } from './harness/stage-log.js';
+import { removeBuiltWorkloads, Scratch, treeOf, waitGone, waitUntil, sleep, withTree, treeCheck, type RunningTree, ferry, ferryOk, assertInjectedFailuresLeaveNothing, assertNothingLeft, startRedis, type RedisServer, stageLines } from '@ferry/testbed';
 
 let redis: RedisServer;
 before(async () => { redis = await startRedis(); });
@@ -53,7 +46,7 @@ test('a tree restored through BullMQ stages comes back, works, and each stage re
 
 test('a failure injected in each stage through BullMQ removes everything the restore made', async () => {
   await withDumpedTree(async (tree, image) => {
-    await assertInjectedFailuresLeaveNothing(image, tree.pids, bullmq());
+    await assertInjectedFailuresLeaveNothing(image, tree.pids, STAGES, bullmq());
     await ferryOk(['restore', '-D', image, '-d', ...bullmq()]);
     assert.equal(await treeCheck(tree), 'check ok');
   });

@@ -3,10 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, waitGone, waitUntil, killAll, readStat } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
+import { removeBuiltWorkloads, Scratch, launch, waitGone, waitUntil, killAll, readStat, ferryOk } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -4,10 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { dump } from '@ferry/dumper';
-import { Scratch } from './harness/scratch.js';
-import { readStat, waitGone } from './harness/processes.js';
-import { withTree, treeCheck } from './harness/tree-workload.js';
-import { ferryOk } from './harness/ferry.js';
+import { Scratch, readStat, waitGone, withTree, treeCheck, ferryOk } from '@ferry/testbed';
 
 /** Every thread of PID in a ptrace stop ('t'). */
 const frozen = (pid: number) => fs.readdirSync(`/proc/${pid}/task`).every((tid) => fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.startsWith('t'));

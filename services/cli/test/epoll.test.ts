@@ -2,10 +2,7 @@
 // the program can still change its watches by fd number.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, waitForLine, waitGone, killAll } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
+import { workload, removeBuiltWorkloads, Scratch, launch, waitForLine, waitGone, killAll, ferryOk } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -5,15 +5,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest, type TestBed } from './harness/test-bed.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertFailedWith } from './harness/failures.js';
-import { alive, waitGone, waitUntil } from './harness/processes.js';
-import { askCheck } from './harness/checkpoint.js';
-import { counterScript, counted, waitForCount, assertCountedWithoutRestart } from './harness/counter.js';
-import { NatsServer } from './harness/nats.js';
-import { ImageServerProcess, storedIds, waitForPagesStreaming } from './harness/image-server.js';
+import { workload, removeBuiltWorkloads, bedTest, type TestBed, ferry, ferryOk, assertFailedWith, alive, waitGone, waitUntil, askCheck, counterScript, counted, waitForCount, assertCountedWithoutRestart, NatsServer, ImageServerProcess, storedIds, waitForPagesStreaming } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -4,10 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { makePipe, setStatusFlags, O_CLOEXEC, O_NONBLOCK } from '@ferry/sys';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, alive, waitForLine, waitGone, waitUntil, killAll } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
+import { workload, removeBuiltWorkloads, Scratch, launch, alive, waitForLine, waitGone, waitUntil, killAll, ferry, ferryOk } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -4,15 +4,7 @@
 import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { workload, removeBuiltWorkloads, repoRoot } from './harness/build.js';
-import { childrenOf, launch, readStat, treeOf, threadsOf, waitForLine, waitUntil, sleep } from './harness/processes.js';
-import { Scratch } from './harness/scratch.js';
-import { ferry } from './harness/ferry.js';
-import { withCluster, type Cluster } from './harness/cluster.js';
-import { signalAndAwait } from './harness/pipe-workload.js';
-import { Terminal } from './harness/terminal.js';
-import { mapsOf } from './harness/proc-views.js';
+import { workload, removeBuiltWorkloads, script, childrenOf, launch, readStat, treeOf, threadsOf, waitForLine, waitUntil, sleep, Scratch, ferry, withCluster, type Cluster, signalAndAwait, Terminal, mapsOf } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -241,7 +233,7 @@ const innerTids = (pid: number) => threadsOf(pid).map((tid) => {
 test('a node process with a worker thread keeps counting on b, with its thread ids', (t) => withCluster({}, async (c) => {
   const out = c.scratch.path('counts');
   const lastLine = () => (linesOf(out, '').filter((l) => l.length > 0).at(-1) ?? '').split(' ').map(Number);
-  const pid = start(c, [process.execPath, path.join(repoRoot, 'services/cli/test/scripts/worker.mjs'), out], c.scratch.path('out'));
+  const pid = start(c, [process.execPath, script('worker.mjs'), out], c.scratch.path('out'));
   await waitUntil('node to count', () => fs.existsSync(out) && (lastLine()[0] ?? 0) >= 5 && (lastLine()[1] ?? 0) > 0);
   const tids = threadsOf(pid);
 

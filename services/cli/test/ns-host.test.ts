@@ -5,19 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { repoRoot, workload } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { killAll, launch, treeOf, waitGone, waitForLine, waitUntil } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
-import { treeCheck } from './harness/tree-workload.js';
-import { NamespaceHost } from './harness/ns-host.js';
-import { NatsServer } from './harness/nats.js';
-import { startRedis } from './harness/redis.js';
-import { ImageServerProcess } from './harness/image-server.js';
-import { ANY, LOOPBACK } from './harness/servers.js';
-
-const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
+import { ferryBin, workload, Scratch, killAll, launch, treeOf, waitGone, waitForLine, waitUntil, ferryOk, treeCheck, NamespaceHost, NatsServer, startRedis, ImageServerProcess, ANY, LOOPBACK } from '@ferry/testbed';
 
 test('a tree dumped here is restored inside another pid namespace with the same pids there', async () => {
   const scratch = new Scratch();

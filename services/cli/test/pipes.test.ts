@@ -3,12 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, treeOf, waitForLine, waitGone, waitUntil, killAll } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { startPipePair, drain, writeMore, type PipePair } from './harness/pipe-workload.js';
-import { repoRoot } from './harness/build.js';
+import { workload, removeBuiltWorkloads, Scratch, launch, treeOf, waitForLine, waitGone, waitUntil, killAll, ferry, ferryOk, startPipePair, drain, writeMore, type PipePair, script } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -115,7 +110,7 @@ test('a pipe in constant use is dumped every time, the tree left running loses n
   // while both ends were busy, failed the dump now and then (tee copying fewer than were queued).
   const scratch = new Scratch();
   const out = scratch.path('out');
-  const root = launch(['python3', `${repoRoot}/services/cli/test/scripts/busy-pipe.py`], { newSession: true, output: out });
+  const root = launch(['python3', script('busy-pipe.py')], { newSession: true, output: out });
   const pids = [root];
   try {
     await waitForLine(out, /^ready$/);

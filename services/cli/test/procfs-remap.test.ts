@@ -3,11 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, waitForLine, waitGone, waitUntil, killAll } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { launchWithPid } from './harness/pid-taker.js';
+import { workload, removeBuiltWorkloads, Scratch, launch, waitForLine, waitGone, waitUntil, killAll, ferry, ferryOk, launchWithPid } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

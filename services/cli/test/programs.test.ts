@@ -4,12 +4,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { dump, restoreDetached, dumpAndRestore, askCheck } from './harness/checkpoint.js';
-import { ferry } from './harness/ferry.js';
-import { readStat, waitUntil } from './harness/processes.js';
-import { counterScript, counted, waitForCount, assertCountedWithoutRestart } from './harness/counter.js';
+import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, dumpAndRestore, askCheck, ferry, readStat, waitUntil, counterScript, counted, waitForCount, assertCountedWithoutRestart } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

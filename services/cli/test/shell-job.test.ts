@@ -2,14 +2,8 @@
 // restored with -j from the shell of another terminal, where it runs in the foreground again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { repoRoot } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { waitGone, waitUntil, killAll, readStat } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { Tmux } from './harness/tmux.js';
+import { ferryBin, Scratch, waitGone, waitUntil, killAll, readStat, ferry, ferryOk, Tmux } from '@ferry/testbed';
 
-const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 const ECHOER = `python3 -c "while True: print('got', input())"`;
 
 test('a shell job dumped with -j comes back in the foreground of the terminal ferry restore runs in', async () => {

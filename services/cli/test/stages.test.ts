@@ -2,12 +2,8 @@
 // no helper, no stub; and the same image restores fine afterwards.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { treeOf, waitGone } from './harness/processes.js';
-import { withTree, treeCheck } from './harness/tree-workload.js';
-import { ferryOk } from './harness/ferry.js';
-import { assertInjectedFailuresLeaveNothing } from './harness/failed-restores.js';
+import { STAGES } from '@ferry/restorer';
+import { removeBuiltWorkloads, Scratch, treeOf, waitGone, withTree, treeCheck, ferryOk, assertInjectedFailuresLeaveNothing } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -17,7 +13,7 @@ test('a failure injected in each stage, or at one participant, removes everythin
     await ferryOk(['dump', '-t', String(tree.root), '-D', scratch.path('img')]);
     for (const pid of tree.pids) await waitGone(pid);
 
-    await assertInjectedFailuresLeaveNothing(scratch.path('img'), tree.pids);
+    await assertInjectedFailuresLeaveNothing(scratch.path('img'), tree.pids, STAGES);
 
     await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
     assert.deepEqual(treeOf(tree.root).sort(), [...tree.pids].sort());

@@ -3,13 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { repoRoot } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, threadsOf, waitGone, waitUntil, killAll } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
-
-const scripts = path.join(repoRoot, 'services/cli/test/scripts');
+import { script, Scratch, launch, threadsOf, waitGone, waitUntil, killAll, ferryOk } from '@ferry/testbed';
 
 /** Each line is "N COUNTER..."; the last complete one, as numbers. */
 function lastLine(file: string): number[] {
@@ -18,8 +12,8 @@ function lastLine(file: string): number[] {
 }
 
 const programs: [string, string[], number][] = [
-  ['python3 with three threads', ['python3', path.join(scripts, 'threads.py')], 4],
-  ['node with a timer and a worker', [process.execPath, path.join(scripts, 'worker.mjs')], 8],
+  ['python3 with three threads', ['python3', script('threads.py')], 4],
+  ['node with a timer and a worker', [process.execPath, script('worker.mjs')], 8],
 ];
 
 for (const [what, argv, minThreads] of programs) {

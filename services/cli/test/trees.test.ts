@@ -2,11 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, readStat, treeOf, threadsOf, waitForLine, waitGone, waitUntil, killAll, type TaskStat } from './harness/processes.js';
-import { withTree, treeCheck } from './harness/tree-workload.js';
-import { ferryOk } from './harness/ferry.js';
+import { workload, removeBuiltWorkloads, Scratch, launch, readStat, treeOf, threadsOf, waitForLine, waitGone, waitUntil, killAll, type TaskStat, withTree, treeCheck, ferryOk } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -3,12 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { workload, removeBuiltWorkloads, repoRoot } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, treeOf, readStat, waitGone, waitForLine, waitUntil, sleep, killAll } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { Terminal } from './harness/terminal.js';
+import { workload, removeBuiltWorkloads, script, Scratch, launch, treeOf, readStat, waitGone, waitForLine, waitUntil, sleep, killAll, ferry, ferryOk, Terminal } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -160,7 +155,7 @@ test('ferry show lists the terminals: index, ends, session, foreground group, si
 test('a full-screen curses program keeps its window size and redraws', async () => {
   const scratch = new Scratch();
   const report = scratch.path('report');
-  const term = new Terminal(scratch, ['python3', path.join(repoRoot, 'services/cli/test/scripts/fullscreen.py'), report]);
+  const term = new Terminal(scratch, ['python3', script('fullscreen.py'), report]);
   try {
     const program = await term.program();
     await waitForLine(report, /^ready/);

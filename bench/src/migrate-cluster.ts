@@ -7,16 +7,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../test/harness/cluster.js';
-import { NamespaceHost } from '../test/harness/ns-host.js';
-import { NatsServer } from '../test/harness/nats.js';
-import { RedisServer } from '../test/harness/redis.js';
-import { ImageServerProcess } from '../test/harness/image-server.js';
-import { childrenOf } from '../test/harness/processes.js';
+import { Agent, childrenOf, ferryBin, ImageServerProcess, NamespaceHost, NatsServer, RedisServer } from '@ferry/testbed';
 import { Lines } from './migrate-watch.js';
-
-const here = path.dirname(new URL(import.meta.url).pathname);
-export const ferryBin = path.resolve(here, '../../../../services/cli/bin/ferry.js');
 
 export interface BenchCluster {
   nats: NatsServer;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './build.js';
+import { ferryBin } from './paths.js';
 import { Scratch } from './scratch.js';
 import { childrenOf, killAll, launch, treeOf, waitForLine, waitGone, waitUntil } from './processes.js';
 import assert from 'node:assert/strict';
@@ -17,8 +17,6 @@ import { NatsServer } from './nats.js';
 import { RedisServer } from './redis.js';
 import { ANY } from './servers.js';
 import { ImageServerProcess } from './image-server.js';
-
-const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
 export class Agent {
   private said = '';

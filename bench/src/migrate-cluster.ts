@@ -1,5 +1,5 @@
 // The two hosts of the migrate part, all on loopback: nats-server and redis-server (free ports,
-// passwords; the test harness's starters), `ferry image-server` storing on tmpfs, agent a here and
+// passwords; the testbed's starters), `ferry image-server` storing on tmpfs, agent a here and
 // agent b in a pid and mount namespace of its own sharing our network. Both agents run with -v:
 // their steps and stage lines, timed as they arrive, say where a migration spends its time. Agent
 // b offers its page stream (a migration's pages go there while a dumps) and keeps what it receives

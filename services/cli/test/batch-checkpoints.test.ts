@@ -3,13 +3,7 @@
 // on host b (its own pids) while the process still runs on a.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { workload } from './harness/build.js';
-import { alive, sleep } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertFailedWith } from './harness/failures.js';
-import { withCluster } from './harness/cluster.js';
-import { freePort } from './harness/free-port.js';
-import { askPause, eventually, freePid, listed, startPauseClock, type Listed } from './harness/checkpoint-jobs.js';
+import { workload, alive, sleep, ferry, ferryOk, assertFailedWith, withCluster, freePort, askPause, eventually, freePid, listed, startPauseClock, type Listed } from '@ferry/testbed';
 
 const createdMs = (k: { createdAt: string }) => Date.parse(k.createdAt);
 

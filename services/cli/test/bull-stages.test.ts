@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { FlowProducer, Queue } from 'bullmq';
 import { STAGES, StageError, type Participant } from '@ferry/restorer';
 import { BullStages, redisConfig, stageQueue } from '@ferry/restorer/bullmq';
-import { startRedis, type RedisServer } from './harness/redis.js';
+import { startRedis, type RedisServer } from '@ferry/testbed';
 
 let redis: RedisServer;
 before(async () => { redis = await startRedis(); });

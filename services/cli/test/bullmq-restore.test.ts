@@ -1,18 +1,11 @@
 // `ferry restore --stages bullmq`: a tree restored through BullMQ stage barriers on a private,
 // password-protected redis-server comes back and works; injected failures in every stage, and a
 // Redis killed mid-restore, fail with one line and leave nothing.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { STAGES } from '@ferry/restorer';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { treeOf, waitGone, waitUntil, sleep } from './harness/processes.js';
-import { withTree, treeCheck, type RunningTree } from './harness/tree-workload.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertInjectedFailuresLeaveNothing, assertNothingLeft } from './harness/failed-restores.js';
-import { startRedis, type RedisServer } from './harness/redis.js';
-import { stageLines } from './harness/stage-log.js';
+import { removeBuiltWorkloads, bedTest, startTreeIn, dump, restoreDetached, treeOf, waitUntil, sleep, treeCheck, type RunningTree, ferry, assertInjectedFailuresLeaveNothing, assertNothingLeft, startRedis, type RedisServer, stageLines } from '@ferry/testbed';
 
 let redis: RedisServer;
 before(async () => { redis = await startRedis(); });
@@ -23,74 +16,66 @@ after(async () => {
 
 const bullmq = () => ['--stages', 'bullmq', '--redis', redis.url];
 
-/** Runs BODY with a tree that has been dumped (and so is gone) into IMAGE. */
-async function withDumpedTree(body: (tree: RunningTree, image: string) => Promise<void>): Promise<void> {
-  const scratch = new Scratch();
-  await withTree(scratch, async (tree) => {
-    await ferryOk(['dump', '-t', String(tree.root), '-D', scratch.path('img')]);
-    for (const pid of tree.pids) await waitGone(pid);
-    await body(tree, scratch.path('img'));
+/** A test whose BODY gets a tree that has been dumped (and so is gone) into IMAGE. */
+function dumpedTreeTest(name: string, body: (tree: RunningTree, image: string) => Promise<void>): void {
+  bedTest(name, async (bed) => {
+    const tree = await startTreeIn(bed);
+    const image = bed.scratch.path('img');
+    await dump(tree.root, image);
+    await body(tree, image);
   });
 }
 
-test('a tree restored through BullMQ stages comes back, works, and each stage reports its count and timings', async () => {
-  await withDumpedTree(async (tree, image) => {
-    // The password from its own variable, the URL from the environment: the configuration a service would use.
-    const r = await ferryOk(['restore', '-D', image, '-d', '--stages', 'bullmq', '-v'], {
-      env: { FERRY_REDIS_URL: `redis://127.0.0.1:${redis.port}`, FERRY_REDIS_PASSWORD: redis.password },
-    });
-    assert.deepEqual(treeOf(tree.root).sort(), [...tree.pids].sort());
-    assert.equal(await treeCheck(tree), 'check ok');
-    const lines = stageLines(r.stderr);
-    assert.deepEqual(lines.map((l) => l.stage), [...STAGES]);
-    const byStage = new Map(lines.map((l) => [l.stage, l]));
-    assert.equal(byStage.get('RESTORE_NS')!.participants, 0);
-    assert.ok(byStage.get('FORKING')!.participants >= tree.pids.length, 'a participant per task at least');
-    for (const l of lines) assert.ok(l.barrierMs <= l.ms, `${l.stage}: barrier within the stage`);
-    console.log(`barrier ms per stage: ${lines.map((l) => `${l.stage} ${l.barrierMs}`).join(', ')}`);
+dumpedTreeTest('a tree restored through BullMQ stages comes back, works, and each stage reports its count and timings', async (tree, image) => {
+  // The password from its own variable, the URL from the environment: the configuration a service would use.
+  const r = await restoreDetached(image, ['--stages', 'bullmq', '-v'], {
+    env: { FERRY_REDIS_URL: `redis://127.0.0.1:${redis.port}`, FERRY_REDIS_PASSWORD: redis.password },
   });
+  assert.deepEqual(treeOf(tree.root).sort(), [...tree.pids].sort());
+  assert.equal(await treeCheck(tree), 'check ok');
+  const lines = stageLines(r.stderr);
+  assert.deepEqual(lines.map((l) => l.stage), [...STAGES]);
+  const byStage = new Map(lines.map((l) => [l.stage, l]));
+  assert.equal(byStage.get('RESTORE_NS')!.participants, 0);
+  assert.ok(byStage.get('FORKING')!.participants >= tree.pids.length, 'a participant per task at least');
+  for (const l of lines) assert.ok(l.barrierMs <= l.ms, `${l.stage}: barrier within the stage`);
+  console.log(`barrier ms per stage: ${lines.map((l) => `${l.stage} ${l.barrierMs}`).join(', ')}`);
 });
 
-test('a failure injected in each stage through BullMQ removes everything the restore made', async () => {
-  await withDumpedTree(async (tree, image) => {
-    await assertInjectedFailuresLeaveNothing(image, tree.pids, bullmq());
-    await ferryOk(['restore', '-D', image, '-d', ...bullmq()]);
-    assert.equal(await treeCheck(tree), 'check ok');
-  });
+dumpedTreeTest('a failure injected in each stage through BullMQ removes everything the restore made', async (tree, image) => {
+  await assertInjectedFailuresLeaveNothing(image, tree.pids, STAGES, bullmq());
+  await restoreDetached(image, bullmq());
+  assert.equal(await treeCheck(tree), 'check ok');
 });
 
-test('Redis killed in the middle of a restore: one line of error, nothing left, the image still restores', async () => {
+dumpedTreeTest('Redis killed in the middle of a restore: one line of error, nothing left, the image still restores', async (tree, image) => {
   const doomed = await startRedis();
   try {
-    await withDumpedTree(async (tree, image) => {
-      const restoring = ferry(['restore', '-D', image, '-d', '--redis', doomed.url], {
-        env: { FERRY_SLOW_STAGE: 'RESTORE:1:3000', FERRY_STAGE_TIMEOUT_MS: '8000' },
-      });
-      let ended = false;
-      void restoring.then(() => (ended = true));
-      // The root forked means FORKING has begun; a moment later RESTORE's first participant waits.
-      await waitUntil('the root forked again', () => ended || fs.existsSync(`/proc/${tree.root}`));
-      await sleep(300);
-      if (ended) assert.fail(`the restore ended before Redis was killed: ${(await restoring).stderr}`);
-      const killedAt = Date.now();
-      await doomed.kill();
-      const r = await restoring;
-      assert.ok(Date.now() - killedAt < 8000, 'failed within the stage timeout');
-      assert.notEqual(r.status, 0);
-      assert.match(r.stderr, new RegExp(`^ferry restore: stage RESTORE: redis 127\\.0\\.0\\.1:${doomed.port}: [^\\n]+\\n$`));
-      assertNothingLeft('redis killed', tree.pids, r.pid);
-      await ferryOk(['restore', '-D', image, '-d', ...bullmq()]);
-      assert.equal(await treeCheck(tree), 'check ok');
+    const restoring = ferry(['restore', '-D', image, '-d', '--redis', doomed.url], {
+      env: { FERRY_SLOW_STAGE: 'RESTORE:1:3000', FERRY_STAGE_TIMEOUT_MS: '8000' },
     });
+    let ended = false;
+    void restoring.then(() => (ended = true));
+    // The root forked means FORKING has begun; a moment later RESTORE's first participant waits.
+    await waitUntil('the root forked again', () => ended || fs.existsSync(`/proc/${tree.root}`));
+    await sleep(300);
+    if (ended) assert.fail(`the restore ended before Redis was killed: ${(await restoring).stderr}`);
+    const killedAt = Date.now();
+    await doomed.kill();
+    const r = await restoring;
+    assert.ok(Date.now() - killedAt < 8000, 'failed within the stage timeout');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(`^ferry restore: stage RESTORE: redis 127\\.0\\.0\\.1:${doomed.port}: [^\\n]+\\n$`));
+    assertNothingLeft('redis killed', tree.pids, r.pid);
+    await restoreDetached(image, bullmq());
+    assert.equal(await treeCheck(tree), 'check ok');
   } finally {
     await doomed.kill();
   }
 });
 
-test('no Redis there: the restore fails at once, before making anything', async () => {
-  await withDumpedTree(async (tree, image) => {
-    const r = await ferry(['restore', '-D', image, '-d', '--redis', `redis://127.0.0.1:${redis.port}`]);
-    assert.match(r.stderr, new RegExp(`^ferry restore: redis 127\\.0\\.0\\.1:${redis.port}: NOAUTH[^\\n]*\\n$`));
-    assertNothingLeft('no redis', tree.pids, r.pid);
-  });
+dumpedTreeTest('no Redis there: the restore fails at once, before making anything', async (tree, image) => {
+  const r = await ferry(['restore', '-D', image, '-d', '--redis', `redis://127.0.0.1:${redis.port}`]);
+  assert.match(r.stderr, new RegExp(`^ferry restore: redis 127\\.0\\.0\\.1:${redis.port}: NOAUTH[^\\n]*\\n$`));
+  assertNothingLeft('no redis', tree.pids, r.pid);
 });

@@ -3,10 +3,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { dumpAndRestore, askCheck } from './harness/checkpoint.js';
-import { readStat } from './harness/processes.js';
+import { workload, removeBuiltWorkloads, bedTest, dumpAndRestore, askCheck, readStat } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

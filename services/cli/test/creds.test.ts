@@ -1,12 +1,9 @@
 // Credentials come back last and exactly: an unprivileged tree stays unprivileged, a root tree
 // with a reduced bounding set keeps it reduced.
-import { test, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, waitGone, waitUntil, killAll, readStat } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
+import { removeBuiltWorkloads, bedTest, dumpAndRestore, waitUntil, readStat } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -32,21 +29,13 @@ const cases: [string, string[], (c: Record<string, string>) => void][] = [
 ];
 
 for (const [what, setprivArgs, expectBefore] of cases) {
-  test(`${what} comes back with the same credentials`, async () => {
-    const scratch = new Scratch();
-    const pid = launch(['setpriv', ...setprivArgs, 'sleep', '1000'], { newSession: true });
-    try {
-      await waitUntil('setpriv to exec sleep', () => readStat(pid)?.comm === 'sleep');
-      const before = credsOf(pid);
-      expectBefore(before);
-      await ferryOk(['dump', '-t', String(pid), '-D', scratch.path('img')]);
-      await waitGone(pid);
-      await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
-      assert.deepEqual(credsOf(pid), before);
-      assert.equal(readStat(pid)!.state, 'S', 'still sleeping');
-    } finally {
-      await killAll([pid]);
-      scratch.remove();
-    }
+  bedTest(`${what} comes back with the same credentials`, async (bed) => {
+    const pid = bed.start(['setpriv', ...setprivArgs, 'sleep', '1000']);
+    await waitUntil('setpriv to exec sleep', () => readStat(pid)?.comm === 'sleep');
+    const before = credsOf(pid);
+    expectBefore(before);
+    await dumpAndRestore(pid, bed.scratch.path('img'));
+    assert.deepEqual(credsOf(pid), before);
+    assert.equal(readStat(pid)!.state, 'S', 'still sleeping');
   });
 }

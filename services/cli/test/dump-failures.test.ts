@@ -3,13 +3,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { ferry } from './harness/ferry.js';
-import { assertFailedWith } from './harness/failures.js';
-import { waitGone, alive } from './harness/processes.js';
-import { mapsOf, statusFields } from './harness/proc-views.js';
-import { counterScript, counted, waitForCount, assertCountedWithoutRestart } from './harness/counter.js';
+import { removeBuiltWorkloads, bedTest, ferry, assertFailedWith, waitGone, alive, mapsOf, statusFields, counterScript, counted, waitForCount, assertCountedWithoutRestart } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

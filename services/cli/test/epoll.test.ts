@@ -1,27 +1,14 @@
 // eventfds and epoll instances: counters, modes, watch lists and their user data come back, and
 // the program can still change its watches by fd number.
-import { test, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { launch, waitForLine, waitGone, killAll } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
+import { workload, removeBuiltWorkloads, bedTest, dumpAndRestore, askCheck } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
-test('an epoll over a semaphore eventfd and a non-blocking one works on after restore', async () => {
-  const scratch = new Scratch();
-  const out = scratch.path('out');
-  const pid = launch([workload('epoll')], { newSession: true, output: out });
-  try {
-    await waitForLine(out, /^ready/);
-    await ferryOk(['dump', '-t', String(pid), '-D', scratch.path('img')]);
-    await waitGone(pid);
-    await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
-    process.kill(pid, 'SIGUSR1');
-    assert.equal(await waitForLine(out, /^check/), 'check ok');
-  } finally {
-    await killAll([pid]);
-    scratch.remove();
-  }
+bedTest('an epoll over a semaphore eventfd and a non-blocking one works on after restore', async (bed) => {
+  const pid = bed.start([workload('epoll')]);
+  await bed.output.next(/^ready/);
+  await dumpAndRestore(pid, bed.scratch.path('img'));
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
 });

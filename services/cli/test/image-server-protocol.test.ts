@@ -13,9 +13,7 @@ import {
   OFFSET_HEADER, PART_HEADER, type AgentPagesRequest, type NatsConnection,
 } from '@ferry/transport';
 import { CheckpointStore, startImageServer, type ImageServer } from '@ferry/image-server';
-import { NatsServer } from './harness/nats.js';
-import { Scratch } from './harness/scratch.js';
-import { waitUntil } from './harness/processes.js';
+import { NatsServer, Scratch, waitUntil } from '@ferry/testbed';
 
 let nats: NatsServer;
 let nc: NatsConnection;

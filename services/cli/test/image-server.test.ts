@@ -5,15 +5,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest, type TestBed } from './harness/test-bed.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertFailedWith } from './harness/failures.js';
-import { alive, waitGone, waitUntil } from './harness/processes.js';
-import { askCheck } from './harness/checkpoint.js';
-import { counterScript, counted, waitForCount, assertCountedWithoutRestart } from './harness/counter.js';
-import { NatsServer } from './harness/nats.js';
-import { ImageServerProcess, storedIds, waitForPagesStreaming } from './harness/image-server.js';
+import { workload, removeBuiltWorkloads, bedTest, type TestBed, dumpToImageServer, restoreCheckpointDetached, ferry, ferryOk, assertFailedWith, alive, waitUntil, askCheck, counterScript, counted, waitForCount, assertCountedWithoutRestart, NatsServer, ImageServerProcess, storedIds, waitForPagesStreaming } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -53,10 +45,8 @@ async function imageServer(bed: TestBed, extra: string[] = []): Promise<{ server
   return { server, store };
 }
 
-async function dumpToServer(pid: number, extra: string[] = []): Promise<string> {
-  const r = await ferryOk(['dump', '-t', String(pid), '--image-server', ...extra], { env: nats.env() });
-  return r.stdout.trim();
-}
+/** Dumps PID to this file's image server (waiting for it to be gone, unless EXTRA leaves it running); its checkpoint id. */
+const dumpToServer = (pid: number, extra: string[] = []) => dumpToImageServer(pid, nats.env(), extra);
 
 /** The memory workload: 90 MiB of pages, long enough a stream to interrupt. */
 async function startLargeWorkload(bed: TestBed): Promise<number> {
@@ -72,7 +62,6 @@ serverTest('a python counter dumped to the image server is listed, restored by i
   await waitForCount(file, 5);
 
   const id = await dumpToServer(pid, ['--name', 'counter']);
-  await waitGone(pid);
   const [entry] = (await listed()).filter((c) => c.checkpointId === id);
   assert.equal(entry?.workload, 'counter');
   assert.equal(entry?.committed, true);
@@ -80,7 +69,7 @@ serverTest('a python counter dumped to the image server is listed, restored by i
   assert.match((await ferryOk(['checkpoints'], { env: nats.env() })).stdout, new RegExp(`^${id}\\s+counter\\s+.*\\s+yes$`, 'm'));
 
   const before = counted(file).length;
-  await ferryOk(['restore', '--checkpoint', id, '-d'], { env: nats.env() });
+  await restoreCheckpointDetached(id, nats.env());
   await waitForCount(file, before + 5);
   assertCountedWithoutRestart(file);
 
@@ -93,14 +82,13 @@ serverTest('a checkpoint restored by id frees its fetched copy\'s pages as they 
   const pid = await startLargeWorkload(bed);
   const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
   const id = await dumpToServer(pid, []);
-  await waitGone(pid);
   const [entry] = (await listed()).filter((c) => c.checkpointId === id);
   // The server made room for the whole resident size as the dump opened, and gave back what no page took.
   assert.ok(rss > entry!.pageBytes, `resident ${rss}, dumped ${entry!.pageBytes}`);
   const pagesFile = fs.statSync(path.join(store, id, 'pages.img'));
   assert.equal(pagesFile.size, entry!.pageBytes);
   assert.ok(pagesFile.blocks * 512 <= entry!.pageBytes + 4096, `${pagesFile.blocks * 512} bytes held for ${entry!.pageBytes} bytes of pages`);
-  const r = await ferryOk(['restore', '--checkpoint', id, '-d', '-v'], { env: nats.env() });
+  const r = await restoreCheckpointDetached(id, nats.env(), ['-v']);
   const freed = /freed (\d+) of \S+'s (\d+) bytes as the pages went in/.exec(r.stderr);
   assert.ok(freed, r.stderr);
   assert.equal(Number(freed[1]), entry!.pageBytes, 'every page freed from the fetched copy');

@@ -5,11 +5,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { dump, restoreDetached, dumpAndRestore, askCheck } from './harness/checkpoint.js';
-import { mapsOf } from './harness/proc-views.js';
-import { ferryOk } from './harness/ferry.js';
+import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, dumpAndRestore, askCheck, mapsOf, ferryOk } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

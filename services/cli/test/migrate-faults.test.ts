@@ -3,9 +3,7 @@
 // the pages stream, Redis stopped while b restores.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readStat, sleep, waitUntil } from './harness/processes.js';
-import { treeCheck } from './harness/tree-workload.js';
-import { withCluster, startTree, startMemory, startMigration, strays, assertMovedToB, notTakenOver, waitForPagesAtB, type Cluster } from './harness/cluster.js';
+import { readStat, sleep, waitUntil, treeCheck, withCluster, startTree, startMemory, startMigration, strays, assertMovedToB, notTakenOver, waitForPagesAtB, type Cluster } from '@ferry/testbed';
 
 /** The tree must run on a, checking out, with nothing of it (or of the restore) left on b. */
 async function stayedOnA(c: Cluster, tree: Awaited<ReturnType<typeof startTree>>): Promise<void> {

@@ -4,15 +4,7 @@
 import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { workload, removeBuiltWorkloads, repoRoot } from './harness/build.js';
-import { childrenOf, launch, readStat, treeOf, threadsOf, waitForLine, waitUntil, sleep } from './harness/processes.js';
-import { Scratch } from './harness/scratch.js';
-import { ferry } from './harness/ferry.js';
-import { withCluster, type Cluster } from './harness/cluster.js';
-import { signalAndAwait } from './harness/pipe-workload.js';
-import { Terminal } from './harness/terminal.js';
-import { mapsOf } from './harness/proc-views.js';
+import { workload, removeBuiltWorkloads, script, childrenOf, readStat, treeOf, threadsOf, waitForLine, waitUntil, sleep, Scratch, ferry, withCluster, startOnA, type Cluster, signalAndAwait, Terminal, mapsOf } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -67,13 +59,6 @@ function onB(c: Cluster, inner: number): number {
   return outer;
 }
 
-/** Starts ARGV here in a session of its own, writing to OUT; the test's to kill until it moves. */
-function start(c: Cluster, argv: string[], out: string): number {
-  const pid = launch(argv, { newSession: true, output: out });
-  c.started.push(pid);
-  return pid;
-}
-
 const linesOf = (file: string, prefix: string) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith(prefix));
 
 /** Sends SIGNAL to PID and resolves with the next line of FILE starting with PREFIX. */
@@ -86,7 +71,7 @@ async function report(file: string, pid: number, signal: NodeJS.Signals, prefix:
 
 test('a process with 256 MiB of private memory and 16 MiB shared with its child finds every byte on b', (t) => withCluster({}, async (c) => {
   const out = c.scratch.path('out');
-  const root = start(c, [workload('migrate-memory'), '256'], out);
+  const root = startOnA(c, [workload('migrate-memory'), '256'], out);
   const ready = await waitForLine(out, /^ready/, 20_000);
   const child = Number(/child=(\d+)/.exec(ready)![1]);
   c.started.push(child);
@@ -103,13 +88,13 @@ test('a process with 256 MiB of private memory and 16 MiB shared with its child 
 test('a pipe with 200000 queued bytes and a shell pipeline keep flowing on b, every byte once and in order', (t) => withCluster({}, async (c) => {
   // A parent and its child joined by a pipe with a 256 KiB buffer, 200000 bytes queued in it.
   const pairOut = c.scratch.path('pair-out');
-  const parent = start(c, [workload('pipes'), '--size', '262144', '200000'], pairOut);
+  const parent = startOnA(c, [workload('pipes'), '--size', '262144', '200000'], pairOut);
   const child = Number((await waitForLine(pairOut, /^ready child \d+$/)).split(' ')[2]);
   c.started.push(child);
   // sh -c 'producer | consumer', the producer always ahead.
   const pipelineOut = c.scratch.path('pipeline-out');
   const bin = workload('pipeline');
-  const sh = start(c, ['/bin/sh', '-c', `${bin} produce | ${bin} consume`], pipelineOut);
+  const sh = startOnA(c, ['/bin/sh', '-c', `${bin} produce | ${bin} consume`], pipelineOut);
   const got = () => linesOf(pipelineOut, 'got ').map((l) => Number(l.slice(4)));
   await waitUntil('the pipeline to run', () => got().length >= 30);
   const shTree = treeOf(sh);
@@ -211,7 +196,7 @@ function mountsOfFilesOf(pid: number, dead: number): string[] {
 
 test("files of dead processes under /proc are reopened on b through a helper with the dead pid, which is gone afterwards", (t) => withCluster({}, async (c) => {
   const out = c.scratch.path('out');
-  const pid = start(c, [workload('procremap'), '2'], out);
+  const pid = startOnA(c, [workload('procremap'), '2'], out);
   await waitForLine(out, /^ready/);
   const before = linesOf(out, 'before:').map((l) => l.slice('before:'.length));
   const dead = before.map((l) => Number(/pid (\d+)/.exec(l)![1]));
@@ -241,7 +226,7 @@ const innerTids = (pid: number) => threadsOf(pid).map((tid) => {
 test('a node process with a worker thread keeps counting on b, with its thread ids', (t) => withCluster({}, async (c) => {
   const out = c.scratch.path('counts');
   const lastLine = () => (linesOf(out, '').filter((l) => l.length > 0).at(-1) ?? '').split(' ').map(Number);
-  const pid = start(c, [process.execPath, path.join(repoRoot, 'services/cli/test/scripts/worker.mjs'), out], c.scratch.path('out'));
+  const pid = startOnA(c, [process.execPath, script('worker.mjs'), out], c.scratch.path('out'));
   await waitUntil('node to count', () => fs.existsSync(out) && (lastLine()[0] ?? 0) >= 5 && (lastLine()[1] ?? 0) > 0);
   const tids = threadsOf(pid);
 

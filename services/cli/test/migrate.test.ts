@@ -4,11 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { STAGES } from '@ferry/restorer';
-import { waitUntil } from './harness/processes.js';
-import { ferry } from './harness/ferry.js';
-import { treeCheck } from './harness/tree-workload.js';
+import { waitUntil, ferry, treeCheck, withCluster, startTree, startMemory, assertMovedToB, notTakenOver, incomingPagesOfB, waitForPagesAtB } from '@ferry/testbed';
 import fs from 'node:fs';
-import { withCluster, startTree, startMemory, assertMovedToB, notTakenOver, incomingPagesOfB, waitForPagesAtB } from './harness/cluster.js';
 
 test('a tree migrated from a to b runs there with its pids, its progress shown as JSON lines; to a host without an agent it stays on a', () => withCluster({}, async (c) => {
   const tree = await startTree(c);

@@ -1,26 +1,12 @@
 // A checkpoint restored on another "host" (pid, mount and network namespaces of its own) keeps
 // its pids there, carries on, and the host is reachable over its own link; the test servers
 // started on every address serve it over that link, and Redis keeps its keys across a restart.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { repoRoot, workload } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { killAll, launch, treeOf, waitGone, waitForLine, waitUntil } from './harness/processes.js';
-import { ferryOk } from './harness/ferry.js';
-import { treeCheck } from './harness/tree-workload.js';
-import { NamespaceHost } from './harness/ns-host.js';
-import { NatsServer } from './harness/nats.js';
-import { startRedis } from './harness/redis.js';
-import { ImageServerProcess } from './harness/image-server.js';
-import { ANY, LOOPBACK } from './harness/servers.js';
+import { bedTest, startTreeIn, dump, dumpToImageServer, waitUntil, treeCheck, NamespaceHost, NatsServer, startRedis, ImageServerProcess, ANY, LOOPBACK } from '@ferry/testbed';
 
-const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
-
-test('a tree dumped here is restored inside another pid namespace with the same pids there', async () => {
-  const scratch = new Scratch();
+bedTest('a tree dumped here is restored inside another pid namespace with the same pids there', async (bed) => {
   const host = new NamespaceHost();
   try {
     await host.connect();
@@ -31,20 +17,15 @@ test('a tree dumped here is restored inside another pid namespace with the same 
     host.exec(['python3', '-c', `import socket; socket.create_connection(('${host.ourAddress}', ${port}), 5).sendall(b'from the host')`]);
     await waitUntil('the host to reach us over its link', () => heard === 'from the host');
     server.close();
-    const out = scratch.path('out');
-    const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-    await waitForLine(out, /^ready/);
-    const pids = treeOf(root);
-    await ferryOk(['dump', '-t', String(root), '-D', scratch.path('img')]);
-    for (const pid of pids) await waitGone(pid);
-    host.exec([process.execPath, ferryBin, 'restore', '-D', scratch.path('img'), '-d']);
+    const { root, pids, out } = await startTreeIn(bed);
+    await dump(root, bed.scratch.path('img'));
+    host.ferry(['restore', '-D', bed.scratch.path('img'), '-d']);
     // Inside the host the tree has its old pids; here, pids of the host's namespace.
     const outer = pids.map((pid) => host.outerPid(pid));
     assert.ok(outer.every((p) => p !== undefined), `pids inside the host: ${pids} -> ${outer}`);
     assert.equal(await treeCheck({ root: outer[0]!, pids: outer as number[], out }), 'check ok');
   } finally {
     await host.remove();
-    scratch.remove();
   }
 });
 
@@ -55,13 +36,11 @@ function redisCli(url: string, args: string[], host?: NamespaceHost): string {
   return (host ? host.exec(argv) : execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' })).trim();
 }
 
-test('servers started on every address serve a host of its own network over its link; Redis restarted keeps its keys; the host restores from the image server over NATS alone', async () => {
+bedTest('servers started on every address serve a host of its own network over its link; Redis restarted keeps its keys; the host restores from the image server over NATS alone', async (bed) => {
   const nats = await NatsServer.start(ANY);
   const redis = await startRedis(ANY);
-  const scratch = new Scratch();
-  const imageServer = await ImageServerProcess.start(scratch.path('store'), nats.env(), [], ANY);
+  const imageServer = await ImageServerProcess.start(bed.scratch.path('store'), nats.env(), [], ANY);
   const host = new NamespaceHost(true);
-  const started: number[] = [];
   try {
     await host.connect();
     // Redis: reached from inside over the link (its loopback is its own), and from here.
@@ -77,31 +56,22 @@ test('servers started on every address serve a host of its own network over its 
 
     // NATS: a tree dumped here through the image server (its pages over the page stream, which
     // only our side can dial) is listed and restored inside the host over NATS alone.
-    const out = scratch.path('out');
-    const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-    started.push(root);
-    await waitForLine(out, /^ready/);
-    const pids = treeOf(root);
-    started.push(...pids);
-    const id = (await ferryOk(['dump', '-t', String(root), '--image-server'], { env: nats.env() })).stdout.trim();
-    for (const pid of pids) await waitGone(pid);
-    started.length = 0;
+    const { root, pids, out } = await startTreeIn(bed);
+    const id = await dumpToImageServer(root, nats.env());
     const pageStream = imageServer.pageStream!;
     assert.equal(pageStream.host, ANY);
     assert.throws(() => host.exec(['python3', '-c', `import socket; socket.create_connection(('${pageStream.host}', ${pageStream.port}), 2)`]), 'the host cannot dial the page stream');
     const inside = nats.envAt(host.ourAddress);
-    const listed = JSON.parse(host.exec([process.execPath, ferryBin, 'checkpoints', '--json'], { env: inside })) as { checkpointId: string; committed: boolean }[];
+    const listed = JSON.parse(host.ferry(['checkpoints', '--json'], { env: inside })) as { checkpointId: string; committed: boolean }[];
     assert.deepEqual(listed.map((c) => [c.checkpointId, c.committed]), [[id, true]]);
-    host.exec([process.execPath, ferryBin, 'restore', '--checkpoint', id, '-d'], { env: inside });
+    host.ferry(['restore', '--checkpoint', id, '-d'], { env: inside });
     const outer = pids.map((pid) => host.outerPid(pid));
     assert.ok(outer.every((p) => p !== undefined), `pids inside the host: ${pids} -> ${outer}`);
     assert.equal(await treeCheck({ root: outer[0]!, pids: outer as number[], out }), 'check ok');
   } finally {
-    await killAll(started);
     await host.remove();
     await imageServer.stop();
     await redis.kill();
     await nats.close();
-    scratch.remove();
   }
 });

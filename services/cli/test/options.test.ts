@@ -2,12 +2,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { dump, restoreDetached, askCheck } from './harness/checkpoint.js';
-import { killAll, readStat } from './harness/processes.js';
-import { mapsOf, statusFields } from './harness/proc-views.js';
-import { Output } from './harness/output.js';
+import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, askCheck, killAll, readStat, mapsOf, statusFields, Output } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -4,27 +4,12 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { dump, restoreDetached, dumpAndRestore, askCheck } from './harness/checkpoint.js';
-import { ferry } from './harness/ferry.js';
-import { readStat, waitUntil } from './harness/processes.js';
-import { counterScript, counted, waitForCount, assertCountedWithoutRestart } from './harness/counter.js';
+import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, restoreAttached, dumpAndRestore, askCheck, readStat, waitUntil, counterScript, counted, waitForCount, assertCountedWithoutRestart } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
 /** The syscall number a blocked process sits in (first field of /proc/PID/syscall). */
 const syscallOf = (pid: number) => fs.readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0];
-
-/** Restores without -d; once the process is back (its pid in the pidfile) runs WHILE_RUNNING; resolves with ferry's end. */
-async function restoreAttached(dir: string, pidfile: string, whileRunning: (pid: number) => void = () => {}) {
-  let ended = false;
-  const ending = ferry(['restore', '-D', dir, '--pidfile', pidfile]).finally(() => (ended = true));
-  const written = () => fs.existsSync(pidfile) && /^\d+\n$/.test(fs.readFileSync(pidfile, 'utf8'));
-  await waitUntil('the pidfile or the end of ferry', () => ended || written());
-  if (written()) whileRunning(Number(fs.readFileSync(pidfile, 'utf8')));
-  return ending;
-}
 
 bedTest('sleep 1000 restored with -d is still sleeping in the same syscall', async (bed) => {
   const pid = bed.start(['sleep', '1000']);

@@ -3,14 +3,7 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { TestBed, bedTest } from './harness/test-bed.js';
-import { dump, restoreDetached, askCheck } from './harness/checkpoint.js';
-import { ferry } from './harness/ferry.js';
-import { assertFailedWith, copyImage, frameStarts, flipByte, recordsOf, pagesOf } from './harness/failures.js';
-import { launchWithPid } from './harness/pid-taker.js';
-import { readStat, waitUntil } from './harness/processes.js';
-import { mapsOf, statusFields } from './harness/proc-views.js';
+import { workload, removeBuiltWorkloads, TestBed, bedTest, dump, restoreDetached, askCheck, ferry, assertFailedWith, copyImage, frameStarts, flipByte, recordsOf, pagesOf, launchWithPid, readStat, waitUntil, mapsOf, statusFields } from '@ferry/testbed';
 
 // One image of `sleep 1000`, damaged in a different way by each test.
 const fixture = new TestBed();

@@ -3,11 +3,7 @@
 // copies then checkpointed by their agents at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sleep, waitGone } from './harness/processes.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertFailedWith } from './harness/failures.js';
-import { withCluster } from './harness/cluster.js';
-import { askPause, listed, startPauseClock, withPagesFromBoth } from './harness/checkpoint-jobs.js';
+import { sleep, waitGone, ferry, ferryOk, assertFailedWith, withCluster, askPause, listed, startPauseClock, withPagesFromBoth } from '@ferry/testbed';
 
 test('a stored checkpoint restored by the agents of b and of a: each prints the pid, both copies carry on and are checkpointed by their agents at once; clear failures', () => withCluster({}, (c) => withPagesFromBoth(c, async () => {
   const env = { env: c.env };

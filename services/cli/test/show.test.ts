@@ -2,11 +2,7 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { TestBed, bedTest } from './harness/test-bed.js';
-import { dump } from './harness/checkpoint.js';
-import { ferry, ferryOk } from './harness/ferry.js';
-import { assertFailedWith } from './harness/failures.js';
+import { workload, removeBuiltWorkloads, TestBed, bedTest, dump, ferry, ferryOk, assertFailedWith } from '@ferry/testbed';
 
 // One image of file-writer, with a file open for writing at 1000, a dup (close-on-exec) and a
 // reader at 100.

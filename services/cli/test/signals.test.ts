@@ -2,10 +2,7 @@
 // signals, and signals pending at the dump with their siginfo.
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { workload, removeBuiltWorkloads } from './harness/build.js';
-import { bedTest } from './harness/test-bed.js';
-import { dumpAndRestore, askCheck } from './harness/checkpoint.js';
-import { statusFields } from './harness/proc-views.js';
+import { workload, removeBuiltWorkloads, bedTest, dumpAndRestore, askCheck, statusFields } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 

@@ -1,26 +1,20 @@
 // A failure in any restore stage, at any participant, leaves nothing behind: no task of the tree,
 // no helper, no stub; and the same image restores fine afterwards.
-import { test, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeBuiltWorkloads } from './harness/build.js';
-import { Scratch } from './harness/scratch.js';
-import { treeOf, waitGone } from './harness/processes.js';
-import { withTree, treeCheck } from './harness/tree-workload.js';
-import { ferryOk } from './harness/ferry.js';
-import { assertInjectedFailuresLeaveNothing } from './harness/failed-restores.js';
+import { STAGES } from '@ferry/restorer';
+import { removeBuiltWorkloads, bedTest, startTreeIn, treeOf, treeCheck, dump, restoreDetached, assertInjectedFailuresLeaveNothing } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
-test('a failure injected in each stage, or at one participant, removes everything the restore made', async () => {
-  const scratch = new Scratch();
-  await withTree(scratch, async (tree) => {
-    await ferryOk(['dump', '-t', String(tree.root), '-D', scratch.path('img')]);
-    for (const pid of tree.pids) await waitGone(pid);
+bedTest('a failure injected in each stage, or at one participant, removes everything the restore made', async (bed) => {
+  const tree = await startTreeIn(bed);
+  const img = bed.scratch.path('img');
+  await dump(tree.root, img);
 
-    await assertInjectedFailuresLeaveNothing(scratch.path('img'), tree.pids);
+  await assertInjectedFailuresLeaveNothing(img, tree.pids, STAGES);
 
-    await ferryOk(['restore', '-D', scratch.path('img'), '-d']);
-    assert.deepEqual(treeOf(tree.root).sort(), [...tree.pids].sort());
-    assert.equal(await treeCheck(tree), 'check ok');
-  });
+  await restoreDetached(img);
+  assert.deepEqual(treeOf(tree.root).sort(), [...tree.pids].sort());
+  assert.equal(await treeCheck(tree), 'check ok');
 });

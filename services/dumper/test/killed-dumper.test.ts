@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Heartbeat } from './harness/heartbeat.js';
+import { Heartbeat } from '@ferry/testbed';
 
 const dumper = path.join(path.dirname(new URL(import.meta.url).pathname), 'harness/dump-and-die.js');
 const images = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-killed-dumper-'));

@@ -3,8 +3,8 @@
 // task costs is the difference, free of node start-up and of what any dump or restore pays once.
 import fs from 'node:fs';
 import path from 'node:path';
-import { table } from '../src/table.js';
-import { treeOf, threadsOf } from '../test/harness/processes.js';
+import { table } from './table.js';
+import { treeOf, threadsOf } from '@ferry/testbed';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, type Stats } from './run.js';
 
 interface Workload {

@@ -2,11 +2,10 @@
 // from its memory or started again.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { repoRoot } from './build.js';
+import { script } from './paths.js';
 import { waitUntil } from './processes.js';
 
-export const counterScript = path.join(repoRoot, 'services/cli/test/scripts/counter.py');
+export const counterScript = script('counter.py');
 
 /** The complete lines written so far, as [N, SUM]. */
 export function counted(file: string): number[][] {

@@ -1,7 +1,6 @@
 // What a failed restore must not leave behind: any pid of the tree, or its restore stub.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { STAGES } from '@ferry/restorer';
 import { ferry } from './ferry.js';
 
 /** The seed stubs a ferry process with this pid started (they are named after it). */
@@ -21,11 +20,12 @@ export function assertNothingLeft(what: string, treePids: number[], ferryPid: nu
 }
 
 /**
- * Restores IMAGE (of a tree with TREE_PIDS, dumped) with FERRY_FAIL_STAGE set to each stage and
- * to a few participants: each restore must fail with one line naming the stage and leave nothing.
+ * Restores IMAGE (of a tree with TREE_PIDS, dumped) with FERRY_FAIL_STAGE set to each of STAGES
+ * (the restorer's, which the caller passes: the testbed imports no product package) and to a few
+ * participants: each restore must fail with one line naming the stage and leave nothing.
  */
-export async function assertInjectedFailuresLeaveNothing(image: string, treePids: number[], restoreArgs: string[] = []): Promise<void> {
-  const failures = [...STAGES, 'FORKING:2', 'RESTORE:3', 'RESTORE_CREDS:1'];
+export async function assertInjectedFailuresLeaveNothing(image: string, treePids: number[], stages: readonly string[], restoreArgs: string[] = []): Promise<void> {
+  const failures = [...stages, 'FORKING:2', 'RESTORE:3', 'RESTORE_CREDS:1'];
   for (const failure of failures) {
     const r = await ferry(['restore', '-D', image, '-d', ...restoreArgs], { env: { FERRY_FAIL_STAGE: failure } });
     assert.notEqual(r.status, 0, `${failure}: restore should fail`);

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import { workload } from './build.js';
 import { ferryOk } from './ferry.js';
-import { launch, sleep, waitForLine, waitUntil } from './processes.js';
-import type { Cluster } from './cluster.js';
+import { sleep, waitForLine, waitUntil } from './processes.js';
+import { startOnA, type Cluster } from './cluster.js';
 import { ImageServerProcess } from './image-server.js';
 
 export interface Listed {
@@ -37,8 +37,7 @@ export interface PauseClock {
 /** The pause-clock workload, started on a (the test's to kill) and ready. */
 export async function startPauseClock(c: Cluster, name = 'pause-clock'): Promise<PauseClock> {
   const out = c.scratch.path(`${name}-out`);
-  const pid = launch([workload('pause-clock')], { newSession: true, output: out });
-  c.started.push(pid);
+  const pid = startOnA(c, [workload('pause-clock')], out);
   await waitForLine(out, /^ready/);
   return { pid, out };
 }

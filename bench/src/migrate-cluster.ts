@@ -1,5 +1,5 @@
 // The two hosts of the migrate part, all on loopback: nats-server and redis-server (free ports,
-// passwords; the test harness's starters), `ferry image-server` storing on tmpfs, agent a here and
+// passwords; the testbed's starters), `ferry image-server` storing on tmpfs, agent a here and
 // agent b in a pid and mount namespace of its own sharing our network. Both agents run with -v:
 // their steps and stage lines, timed as they arrive, say where a migration spends its time. Agent
 // b offers its page stream (a migration's pages go there while a dumps) and keeps what it receives
@@ -7,16 +7,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../test/harness/cluster.js';
-import { NamespaceHost } from '../test/harness/ns-host.js';
-import { NatsServer } from '../test/harness/nats.js';
-import { RedisServer } from '../test/harness/redis.js';
-import { ImageServerProcess } from '../test/harness/image-server.js';
-import { childrenOf } from '../test/harness/processes.js';
+import { Agent, childrenOf, ferryBin, ImageServerProcess, NamespaceHost, NatsServer, RedisServer } from '@ferry/testbed';
 import { Lines } from './migrate-watch.js';
-
-const here = path.dirname(new URL(import.meta.url).pathname);
-export const ferryBin = path.resolve(here, '../../../../services/cli/bin/ferry.js');
 
 export interface BenchCluster {
   nats: NatsServer;

@@ -2,12 +2,11 @@
 // outside node's care, the real ferry command with its measurements, and cleanup by pid.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { compileC, ferryBin } from '@ferry/testbed';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const repo = path.resolve(here, '../../../..');
-const ferryBin = path.join(repo, 'services/cli/bin/ferry.js');
-const sources = path.join(repo, 'services/cli/bench/workloads');
+const sources = path.resolve(here, '../../workloads');
 
 /** FERRY_BENCH_ONLY=memory|trees|barriers runs one part alone. */
 export function wanted(part: 'memory' | 'trees' | 'barriers'): boolean {
@@ -22,7 +21,7 @@ export function newWorkDir(): string {
 
 export function compile(work: string, name: string, flags: string[] = []): string {
   const out = path.join(work, name);
-  execFileSync('gcc', ['-O2', '-o', out, path.join(sources, `${name}.c`), ...flags]);
+  compileC(path.join(sources, `${name}.c`), out, ['-O2', ...flags]);
   return out;
 }
 

@@ -1,12 +1,11 @@
-// The heartbeat workload (workloads/heartbeat.c), compiled into a private directory, and checks
-// that it runs on exactly as it did when first looked at.
+// The heartbeat workload (workloads/heartbeat.c), and checks that it runs on exactly as it did
+// when first looked at.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-const source = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../test/workloads/heartbeat.c');
+import { workload } from './build.js';
+import { launch } from './processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,12 +36,8 @@ export class Heartbeat {
   private baseline!: Shape;
 
   private constructor() {
-    const bin = path.join(this.dir, 'heartbeat');
-    execFileSync('gcc', ['-O1', '-Wall', '-Werror', '-pthread', '-o', bin, source], { stdio: 'pipe' });
     // Its own session, no descriptors of ours: nothing outside the tree for the dump to refuse.
-    const child = spawn(bin, [this.out], { detached: true, stdio: 'ignore' });
-    child.unref();
-    this.pid = child.pid!;
+    this.pid = launch([workload('heartbeat', ['-pthread', '-Werror']), this.out], { newSession: true });
   }
 
   static async start(): Promise<Heartbeat> {

@@ -22,12 +22,14 @@ import { spawn } from 'node:child_process';
 import { STAGES } from '@ferry/restorer';
 import { redisConfig } from '@ferry/restorer/bullmq';
 import { connectNats, deleteCheckpoint, natsConfig } from '@ferry/transport';
-import { table } from '../src/table.js';
-import type { MigrationReport } from '../src/host-jobs.js';
-import { agentKey } from '../src/agent-presence.js';
-import { readStat, treeOf, waitUntil } from '../test/harness/processes.js';
+import { table } from './table.js';
+// MERGE: host-jobs and agent-presence move from @ferry/cli to @ferry/agent (services/agent); import
+// them from there once it exists (and drop the cli's ./host-jobs and ./agent-presence exports).
+import type { MigrationReport } from '@ferry/cli/host-jobs';
+import { agentKey } from '@ferry/cli/agent-presence';
+import { ferryBin, readStat, treeOf, waitUntil } from '@ferry/testbed';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, type Stats } from './run.js';
-import { startBenchCluster, ferryBin, type BenchCluster } from './migrate-cluster.js';
+import { startBenchCluster, type BenchCluster } from './migrate-cluster.js';
 import { Watch, Lines, Renewals, cpuUsed, cpuBetween, statusKiB, type Growth } from './migrate-watch.js';
 import { tcpC, tcpNode, natsFetchPattern, criuPageServer, imageServerAlone, memoryRates, type ImageServerAlone, type MemoryRates, type Transfer } from './migrate-baselines.js';
 

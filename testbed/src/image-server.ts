@@ -4,11 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './build.js';
+import { ferryBin as bin } from './paths.js';
 import { waitUntil } from './processes.js';
 import { LOOPBACK, stopChild } from './servers.js';
-
-const bin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
 export class ImageServerProcess {
   private log = '';

@@ -78,6 +78,11 @@ export async function waitGone(pid: number, timeoutMs = 10_000): Promise<void> {
   await waitUntil(`pid ${pid} to go away`, () => !fs.existsSync(`/proc/${pid}`), timeoutMs);
 }
 
+/** Waits until none of PIDS exists (a dumped tree, whose pids a restore takes again). */
+export async function waitAllGone(pids: Iterable<number>, timeoutMs = 10_000): Promise<void> {
+  for (const pid of pids) await waitGone(pid, timeoutMs);
+}
+
 /** Waits until FILE holds a line matching PATTERN, returning that line. */
 export async function waitForLine(file: string, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
   let found: string | undefined;

@@ -3,10 +3,8 @@
 // to its parent job's completion, beside the whole restore with the local barrier.
 import fs from 'node:fs';
 import path from 'node:path';
-import { table } from '../src/table.js';
-import { treeOf } from '../test/harness/processes.js';
-import { startRedis } from '../test/harness/redis.js';
-import { stageLines } from '../test/harness/stage-log.js';
+import { table } from './table.js';
+import { startRedis, stageLines, treeOf } from '@ferry/testbed';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, type Stats } from './run.js';
 
 const TASKS = 100;

@@ -4,7 +4,7 @@
 // session survives exec (scripts start through shims) and ferry restores it.
 import { test, type TestOptions } from 'node:test';
 import { Scratch } from './scratch.js';
-import { launch, readStat, waitGone, type LaunchOptions } from './processes.js';
+import { launch, readStat, treeOf, waitGone, type LaunchOptions } from './processes.js';
 import { Output } from './output.js';
 
 export class TestBed {
@@ -22,6 +22,13 @@ export class TestBed {
   adopt(pid: number): number {
     this.sessions.set(pid, readStat(pid)?.sid);
     return pid;
+  }
+
+  /** Takes ROOT and every process under it now into this bed's cleanup; returns them, root first. */
+  adoptTree(root: number): number[] {
+    const pids = treeOf(root);
+    for (const pid of pids) this.adopt(pid);
+    return pids;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './build.js';
+import { ferryBin } from './paths.js';
 import { Scratch } from './scratch.js';
 import { childrenOf, killAll, launch, treeOf, waitForLine, waitGone, waitUntil } from './processes.js';
 import assert from 'node:assert/strict';
@@ -17,8 +17,6 @@ import { NatsServer } from './nats.js';
 import { RedisServer } from './redis.js';
 import { ANY } from './servers.js';
 import { ImageServerProcess } from './image-server.js';
-
-const ferryBin = path.join(repoRoot, 'services/cli/bin/ferry.js');
 
 export class Agent {
   private said = '';
@@ -126,11 +124,17 @@ export async function withCluster(options: ClusterOptions, body: (c: Cluster) =>
   }
 }
 
+/** Starts ARGV on a in a session of its own, writing to OUTPUT; the cluster kills it at the end unless it has moved. */
+export function startOnA(c: Cluster, argv: string[], output: string): number {
+  const pid = launch(argv, { newSession: true, output });
+  c.started.push(pid);
+  return pid;
+}
+
 /** The tree workload, started on a and ready; its pids are the test's to kill. */
 export async function startTree(c: Cluster): Promise<RunningTree> {
   const out = c.scratch.path('tree-out');
-  const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-  c.started.push(root);
+  const root = startOnA(c, [workload('tree', ['-pthread'])], out);
   await waitForLine(out, /^ready/);
   const pids = treeOf(root);
   c.started.push(...pids);
@@ -161,8 +165,7 @@ export function strays(c: Cluster): number[] {
 /** The memory workload (checks its pages on SIGUSR1), started on a and ready. */
 export async function startMemory(c: Cluster): Promise<{ pid: number; check(): Promise<string> }> {
   const out = c.scratch.path('memory-out');
-  const pid = launch([workload('memory')], { newSession: true, output: out });
-  c.started.push(pid);
+  const pid = startOnA(c, [workload('memory')], out);
   await waitForLine(out, /^ready/);
   return {
     pid,

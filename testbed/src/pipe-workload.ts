@@ -2,8 +2,8 @@
 // FIFO, both driven by SIGUSR1 and reporting on their output file.
 import fs from 'node:fs';
 import { workload } from './build.js';
-import type { Scratch } from './scratch.js';
-import { launch, waitForLine, waitUntil } from './processes.js';
+import type { TestBed } from './test-bed.js';
+import { waitForLine, waitUntil } from './processes.js';
 
 export interface PipePair {
   parent: number;
@@ -11,12 +11,12 @@ export interface PipePair {
   out: string;
 }
 
-/** Starts `pipes ARGS` and waits until the child has filled the pipe. */
-export async function startPipePair(scratch: Scratch, args: string[]): Promise<PipePair> {
-  const out = scratch.path('out');
-  const parent = launch([workload('pipes'), ...args], { output: out });
+/** Starts `pipes ARGS` in BED (writing to its output, in no session of its own) and waits until the child has filled the pipe. */
+export async function startPipePair(bed: TestBed, args: string[]): Promise<PipePair> {
+  const out = bed.output.file;
+  const parent = bed.start([workload('pipes'), ...args], { newSession: false });
   const ready = await waitForLine(out, /^ready child \d+$/);
-  return { parent, child: Number(ready.split(' ')[2]), out };
+  return { parent, child: bed.adopt(Number(ready.split(' ')[2])), out };
 }
 
 function matching(out: string, pattern: RegExp): string[] {

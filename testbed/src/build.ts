@@ -1,12 +1,11 @@
-// Test workloads are C sources beside the tests, compiled once per run into a private directory.
+// Test workloads are C sources in testbed/workloads, compiled once per run into a private directory.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-export const repoRoot = path.resolve(here, '../../../../..');
-const sources = path.join(repoRoot, 'services/cli/test/workloads');
+import { workloadSources } from './paths.js';
+
 let binDir: string | undefined;
 const built = new Map<string, string>();
 
@@ -23,7 +22,7 @@ export function workload(name: string, extraFlags: string[] = []): string {
   const variant = path.join(binDir, String(built.size));
   fs.mkdirSync(variant);
   const out = path.join(variant, name);
-  execFileSync('gcc', ['-O1', '-g', '-Wall', '-Werror=format', '-o', out, path.join(sources, `${name}.c`), ...extraFlags], { stdio: 'pipe' });
+  compileC(path.join(workloadSources, `${name}.c`), out, ['-O1', '-g', '-Wall', '-Werror=format', ...extraFlags]);
   built.set(key, out);
   return out;
 }
@@ -32,4 +31,9 @@ export function removeBuiltWorkloads(): void {
   if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
   binDir = undefined;
   built.clear();
+}
+
+/** gcc SOURCE into OUT with FLAGS; a failure carries gcc's messages. */
+export function compileC(source: string, out: string, flags: string[]): void {
+  execFileSync('gcc', [...flags, '-o', out, source], { stdio: 'pipe' });
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { CHUNK_BYTES, connectNats, deleteCheckpoint, fetchCheckpoint, natsConfig, openNatsSink, request } from '@ferry/transport';
 import { FERRY_VERSION } from '@ferry/dumper';
-import { freePort } from '../test/harness/free-port.js';
+import { freePort } from '@ferry/testbed';
 import { startWorkload, pidsFreed, killPids } from './run.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);

@@ -1,8 +1,8 @@
 // The tree workload (workloads/tree.c) started and ready, for tests that need a whole tree.
 import fs from 'node:fs';
 import { workload } from './build.js';
-import type { Scratch } from './scratch.js';
-import { launch, treeOf, waitForLine, waitUntil, killAll } from './processes.js';
+import type { TestBed } from './test-bed.js';
+import { waitForLine, waitUntil } from './processes.js';
 
 export interface RunningTree {
   root: number;
@@ -12,19 +12,11 @@ export interface RunningTree {
   out: string;
 }
 
-/** Starts the tree, runs TEST with it, and kills whatever of it is left however TEST ends. */
-export async function withTree(scratch: Scratch, testBody: (tree: RunningTree) => Promise<void>): Promise<void> {
-  const out = scratch.path('out');
-  const root = launch([workload('tree', ['-pthread'])], { newSession: true, output: out });
-  const tree: RunningTree = { root, pids: [root], out };
-  try {
-    await waitForLine(out, /^ready/);
-    tree.pids = treeOf(root);
-    await testBody(tree);
-  } finally {
-    await killAll(tree.pids);
-    scratch.remove();
-  }
+/** Starts the tree in BED (which kills whatever of it is left at the end) and waits until it is ready. */
+export async function startTreeIn(bed: TestBed): Promise<RunningTree> {
+  const root = bed.start([workload('tree', ['-pthread'])]);
+  await waitForLine(bed.output.file, /^ready/);
+  return { root, pids: bed.adoptTree(root), out: bed.output.file };
 }
 
 function verdicts(out: string): string[] {

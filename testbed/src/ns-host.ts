@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { childrenOf, waitUntil, killAll } from './processes.js';
+import { ferryBin } from './paths.js';
 
 let hosts = 0;
 
@@ -53,6 +54,11 @@ export class NamespaceHost {
   /** Runs a command inside the host (all its namespaces), waiting for it: its stdout; if it fails, an error with its stderr. */
   exec(argv: string[], options: { env?: Record<string, string> } = {}): string {
     return execFileSync('nsenter', this.enter(argv), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  }
+
+  /** Runs `ferry ARGS...` inside the host, as exec() does: its stdout. */
+  ferry(args: string[], options: { env?: Record<string, string> } = {}): string {
+    return this.exec([process.execPath, ferryBin, ...args], options);
   }
 
   /** Starts a long-running command inside the host (an agent); it ends with the host. */

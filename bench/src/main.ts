@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { table } from '../src/table.js';
+import { table } from './table.js';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, wanted } from './run.js';
 import { benchTrees } from './trees.js';
 import { benchBarriers } from './barriers.js';

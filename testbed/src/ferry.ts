@@ -1,9 +1,6 @@
 // Runs the ferry command as a user would: its own process, our descriptors passed by number.
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { repoRoot } from './build.js';
-
-const bin = path.join(repoRoot, 'services/cli/bin/ferry.js');
+import { ferryBin as bin } from './paths.js';
 
 export interface FerryResult { pid: number; status: number | null; stdout: string; stderr: string }
 

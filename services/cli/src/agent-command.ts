@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Agent } from '@ferry/agent';
 import { natsOption } from './nats-options.js';
 import { config, natsOf, redisOf } from './config.js';
 import { makeLogger } from './logger.js';
@@ -19,9 +18,10 @@ export function registerAgent(program: Command): void {
     .action(async (o) => {
       try {
         const host: string = o.host ?? config.host;
+        const { Agent } = await import('@ferry/agent');
         const agent = await Agent.start({
           host,
-          redis: redisOf(o.redis),
+          redis: await redisOf(o.redis),
           nats: natsOf(o.nats),
           pageStream: pageStreamArg(o.pageStream),
           log: makeLogger(!!o.verbose),

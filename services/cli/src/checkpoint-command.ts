@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { AgentGone, checkpointOnce, HostQueue, scheduleCheckpoints, stopSchedule, type CheckpointRequest } from '@ferry/agent';
+import type { CheckpointRequest } from '@ferry/agent';
 import { fail } from './fail.js';
 import { config, redisOf } from './config.js';
 import { pidArg } from './pid-arg.js';
@@ -28,7 +28,8 @@ export function registerCheckpointJobs(checkpoint: Command): void {
         if (pids.length === 0) throw new Error('which process? give --pid PID');
         if (o.every !== undefined && !o.leaveRunning) throw new Error('--every needs --leave-running: a checkpoint without it ends the process');
         const host: string = o.host ?? config.host;
-        const hq = await HostQueue.open(host, redisOf(o.redis), { agentNeeded: true, events: o.every === undefined });
+        const { AgentGone, checkpointOnce, HostQueue, scheduleCheckpoints } = await import('@ferry/agent');
+        const hq = await HostQueue.open(host, await redisOf(o.redis), { agentNeeded: true, events: o.every === undefined });
         try {
           const request: CheckpointRequest = { name: o.name, keepLast: o.keep, leaveRunning: !!o.leaveRunning, retries: o.retries };
           if (o.every !== undefined) {
@@ -65,7 +66,8 @@ export function registerCheckpointJobs(checkpoint: Command): void {
         // Ours are parsed wherever they stand, so `checkpoint` takes --host and --redis from the line: all of them come here.
         const o = stop.optsWithGlobals();
         const host: string = o.host ?? config.host;
-        const hq = await HostQueue.open(host, redisOf(o.redis));
+        const { HostQueue, stopSchedule } = await import('@ferry/agent');
+        const hq = await HostQueue.open(host, await redisOf(o.redis));
         try {
           await stopSchedule(hq, id);
         } finally {

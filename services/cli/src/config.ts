@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { redisConfig, type RedisConfig } from '@ferry/restorer/bullmq';
+import type { RedisConfig } from '@ferry/restorer/bullmq';
 import type { NatsEnv } from '@ferry/transport';
 import type { Faults, NatsSettings } from '@ferry/agent/checkpoint-io';
 
@@ -52,8 +52,9 @@ export function readConfig(env: NodeJS.ProcessEnv): FerryConfig {
 
 export const config: FerryConfig = readConfig(process.env);
 
-/** The Redis of --redis URL if given, else of the environment. */
-export function redisOf(url: string | undefined): RedisConfig {
+/** The Redis of --redis URL if given, else of the environment (loaded when asked: a local command needs no BullMQ). */
+export async function redisOf(url: string | undefined): Promise<RedisConfig> {
+  const { redisConfig } = await import('@ferry/restorer/bullmq');
   return redisConfig(url ?? config.redisUrl, config.redisPassword);
 }
 

@@ -1,5 +1,4 @@
 import type { DumpOptions, DumpSummary } from '@ferry/dumper';
-import { imageServerSink } from '@ferry/agent/checkpoint-io';
 import { natsOf } from './config.js';
 
 export interface DumpTargetFlags {
@@ -21,6 +20,7 @@ export async function dumpTarget(o: DumpTargetFlags): Promise<DumpTarget> {
   if (o.imagesDir !== undefined && o.imageServer) throw new Error('-D and --image-server exclude each other: give one');
   if (o.imagesDir !== undefined) return { options: { dir: o.imagesDir }, done: () => {}, close: async () => {} };
   if (!o.imageServer) throw new Error('where to? give -D DIR (a local image directory) or --image-server');
+  const { imageServerSink } = await import('@ferry/agent/checkpoint-io');
   const sink = await imageServerSink({ nats: natsOf(o.nats), name: o.name, keepLast: o.keepLast });
   return {
     options: { openSink: sink.openSink },

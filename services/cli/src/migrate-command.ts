@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HostQueue, hostPrefix, migrate, type MigrationReport } from '@ferry/agent';
+import type { HostQueue, MigrationReport } from '@ferry/agent';
 import { natsOption } from './nats-options.js';
 import { fail } from './fail.js';
 import { config, redisOf } from './config.js';
@@ -26,8 +26,9 @@ export function registerMigrate(program: Command): void {
       const display = progressDisplay(!!o.json);
       try {
         if (from === o.to) throw new Error(`the tree is on ${from} already`);
+        const { HostQueue, hostPrefix, migrate } = await import('@ferry/agent');
         hostPrefix(o.to);
-        source = await HostQueue.open(from, redisOf(o.redis), { agentNeeded: true, events: true });
+        source = await HostQueue.open(from, await redisOf(o.redis), { agentNeeded: true, events: true });
         const report = await migrate(source, { pid: o.pid, to: o.to, keepCheckpoint: !!o.keepCheckpoint }, (p) => display.update(p));
         display.stop();
         process.stdout.write(o.json ? `${JSON.stringify({ event: 'migrated', ...report })}\n` : describeMigration(report));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runMigrationSource, type MigrationSourceRequest } from '@ferry/agent';
+import type { MigrationSourceRequest } from '@ferry/agent';
 import { natsOption } from './nats-options.js';
 import { config, natsOf, redisOf } from './config.js';
 import { makeLogger } from './logger.js';
@@ -24,9 +24,10 @@ export function registerMigrationSource(program: Command): void {
       // The agent that reads our output may be gone: the migration goes on regardless.
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
+      const { runMigrationSource } = await import('@ferry/agent');
       const outcome = await runMigrationSource({
         pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, keepCheckpoint: !!o.keepCheckpoint,
-        redis: redisOf(o.redis),
+        redis: await redisOf(o.redis),
         nats: natsOf(o.nats),
         log: makeLogger(!!o.verbose),
         say: (line) => process.stderr.write(`ferry migrate-source: ${line}\n`),

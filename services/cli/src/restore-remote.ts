@@ -1,4 +1,3 @@
-import { AgentGone, HostQueue, restoreOnHost as restoreThere } from '@ferry/agent';
 import { fail } from './fail.js';
 import { redisOf } from './config.js';
 
@@ -23,7 +22,8 @@ export async function restoreOnHost(o: RestoreOnHostFlags): Promise<void> {
     if (o.checkpoint === undefined) throw new Error('which checkpoint? --host restores one of the image server: give --checkpoint ID');
     const local = Object.entries({ '--pidfile': o.pidfile, '--inherit-fd': o.inheritFd, '-j': o.shellJob, '--stages': o.stages }).find(([, v]) => v !== undefined);
     if (local) throw new Error(`${local[0]} does not go with --host: the agent there restores the tree detached`);
-    const hq = await HostQueue.open(o.host, redisOf(o.redis), { agentNeeded: true, events: true });
+    const { AgentGone, HostQueue, restoreOnHost: restoreThere } = await import('@ferry/agent');
+    const hq = await HostQueue.open(o.host, await redisOf(o.redis), { agentNeeded: true, events: true });
     try {
       const restored = await restoreThere(hq, o.checkpoint).catch((e: Error) => {
         throw e instanceof AgentGone ? e : new Error(`on ${o.host}: ${e.message}`);

@@ -23,10 +23,7 @@ import { STAGES } from '@ferry/restorer';
 import { redisConfig } from '@ferry/restorer/bullmq';
 import { connectNats, deleteCheckpoint, natsConfig } from '@ferry/transport';
 import { table } from './table.js';
-// MERGE: host-jobs and agent-presence move from @ferry/cli to @ferry/agent (services/agent); import
-// them from there once it exists (and drop the cli's ./host-jobs and ./agent-presence exports).
-import type { MigrationReport } from '@ferry/cli/host-jobs';
-import { agentKey } from '@ferry/cli/agent-presence';
+import { agentKey, type MigrationReport } from '@ferry/agent';
 import { ferryBin, readStat, treeOf, waitUntil } from '@ferry/testbed';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, type Stats } from './run.js';
 import { startBenchCluster, type BenchCluster } from './migrate-cluster.js';

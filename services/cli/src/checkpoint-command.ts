@@ -1,17 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { JobsOptions } from 'bullmq';
+import type { CheckpointRequest } from '@ferry/agent';
 import { fail } from './fail.js';
+import { config, redisOf } from './config.js';
 import { pidArg } from './pid-arg.js';
 import { countArg } from './count-arg.js';
-import { AgentGone, HostQueue } from './host-queue.js';
-import { thisHost, type CheckpointJob, type CheckpointJobResult } from './host-jobs.js';
-import { CHECKPOINT_JOB, scheduleId } from './checkpoint-jobs.js';
-
-/** Failed attempts wait 1 s, 2 s, 4 s... before the next. */
-const RETRY_MS = 1000;
-/** Finished jobs kept in the queue for `ferry checkpoints --host`. */
-const KEPT_JOBS = 50;
-const STOP_TIMEOUT_MS = 120_000;
 
 /**
  * `ferry checkpoint --host H --pid PID... [--every D]`: checkpoint jobs on H's agent queue, once
@@ -35,23 +27,17 @@ export function registerCheckpointJobs(checkpoint: Command): void {
         const pids: number[] = o.pid ?? [];
         if (pids.length === 0) throw new Error('which process? give --pid PID');
         if (o.every !== undefined && !o.leaveRunning) throw new Error('--every needs --leave-running: a checkpoint without it ends the process');
-        const host: string = o.host ?? thisHost();
-        const hq = await HostQueue.open(host, o.redis, { agentNeeded: true, events: o.every === undefined });
+        const host: string = o.host ?? config.host;
+        const { AgentGone, checkpointOnce, HostQueue, scheduleCheckpoints } = await import('@ferry/agent');
+        const hq = await HostQueue.open(host, await redisOf(o.redis), { agentNeeded: true, events: o.every === undefined });
         try {
-          const data = (pid: number): CheckpointJob => ({ pid, name: o.name, keepLast: o.keep, leaveRunning: !!o.leaveRunning });
-          const opts: JobsOptions = {
-            attempts: o.retries + 1,
-            backoff: { type: 'exponential', delay: RETRY_MS },
-            removeOnComplete: { count: KEPT_JOBS },
-            removeOnFail: { count: KEPT_JOBS },
-          };
+          const request: CheckpointRequest = { name: o.name, keepLast: o.keep, leaveRunning: !!o.leaveRunning, retries: o.retries };
           if (o.every !== undefined) {
-            for (const pid of pids) await hq.queue.upsertJobScheduler(scheduleId(pid), { every: o.every }, { name: CHECKPOINT_JOB, data: data(pid), opts });
-            process.stdout.write(pids.map((pid) => `${scheduleId(pid)}\n`).join(''));
+            const schedules = await scheduleCheckpoints(hq, pids, o.every, request);
+            process.stdout.write(schedules.map((id) => `${id}\n`).join(''));
             return;
           }
-          const jobs = await Promise.all(pids.map((pid) => hq.queue.add(CHECKPOINT_JOB, data(pid), opts)));
-          const outcomes = await Promise.allSettled(jobs.map((job) => hq.outcome<CheckpointJobResult>(job, `the checkpoint of pid ${job.data.pid}`)));
+          const outcomes = await checkpointOnce(hq, pids, request);
           for (const [i, outcome] of outcomes.entries()) {
             if (outcome.status === 'fulfilled') {
               process.stdout.write(`${outcome.value.checkpointId}\n`);
@@ -79,11 +65,11 @@ export function registerCheckpointJobs(checkpoint: Command): void {
       try {
         // Ours are parsed wherever they stand, so `checkpoint` takes --host and --redis from the line: all of them come here.
         const o = stop.optsWithGlobals();
-        const host: string = o.host ?? thisHost();
-        const hq = await HostQueue.open(host, o.redis);
+        const host: string = o.host ?? config.host;
+        const { HostQueue, stopSchedule } = await import('@ferry/agent');
+        const hq = await HostQueue.open(host, await redisOf(o.redis));
         try {
-          if (!(await hq.queue.removeJobScheduler(id))) throw new Error(`no schedule ${id} on host ${host}`);
-          await settle(hq, id);
+          await stopSchedule(hq, id);
         } finally {
           await hq.close();
         }
@@ -91,25 +77,6 @@ export function registerCheckpointJobs(checkpoint: Command): void {
         fail('checkpoint stop', e);
       }
     });
-}
-
-/**
- * Drops the jobs schedule ID made that have not started (BullMQ removes only the next delayed one
- * with the schedule) and waits for one under way to end: afterwards no checkpoint of it is taken.
- */
-async function settle(hq: HostQueue, id: string): Promise<void> {
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  for (;;) {
-    const mine = (await hq.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active'])).filter((job) => job?.repeatJobKey === id);
-    let running = false;
-    for (const job of mine) {
-      // A job that started meanwhile cannot be removed: it is waited for like the others running.
-      await job.remove().catch(() => (running = true));
-    }
-    if (!running && !(await hq.queue.getActive()).some((job) => job?.repeatJobKey === id)) return;
-    if (Date.now() > deadline) throw new Error(`a checkpoint of schedule ${id} still runs on ${hq.host} after ${STOP_TIMEOUT_MS / 1000} s: the schedule is gone, that one may still finish`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { deleteCheckpoint, listCheckpoints, type CheckpointSummary } from '@ferry/transport';
+import type { CheckpointSummary } from '@ferry/transport';
 import { fail } from './fail.js';
-import { natsOption, withNats } from './nats-options.js';
+import { natsOf, redisOf } from './config.js';
+import { natsOption } from './nats-options.js';
 import { table } from './table.js';
 import { registerCheckpointJobs } from './checkpoint-command.js';
-import { checkpointJobs, jobsListing, mib } from './checkpoint-jobs.js';
+import { jobsListing, mib } from './jobs-listing.js';
 
 /**
  * `ferry checkpoints [--json] [--host H]...` and `ferry checkpoint delete ID`: the image server's
@@ -19,9 +20,11 @@ export function registerCheckpoints(program: Command): void {
     .option('--redis <url>', 'with --host: Redis of the job queues (default $FERRY_REDIS_URL)');
   natsOption(list).action(async (o) => {
     try {
-      const all = await withNats(o, listCheckpoints);
+      const [{ listCheckpoints }, { withNats }] = await Promise.all([import('@ferry/transport'), import('@ferry/agent/checkpoint-io')]);
+      const all = await withNats(natsOf(o.nats), listCheckpoints);
       if (o.host) {
-        const jobs = await checkpointJobs(o.host, o.redis);
+        const { checkpointJobs } = await import('@ferry/agent');
+        const jobs = await checkpointJobs(o.host, await redisOf(o.redis));
         process.stdout.write((o.json ? JSON.stringify({ checkpoints: all, ...jobs }, null, 2) : `${listing(all)}\n\n${jobsListing(jobs)}`) + '\n');
         return;
       }
@@ -36,7 +39,8 @@ export function registerCheckpoints(program: Command): void {
   const remove = checkpoint.command('delete').description('delete a checkpoint from the image server').argument('<id>', 'checkpoint id');
   natsOption(remove).action(async (id: string, o) => {
     try {
-      await withNats(o, (nc) => deleteCheckpoint(nc, id));
+      const [{ deleteCheckpoint }, { withNats }] = await Promise.all([import('@ferry/transport'), import('@ferry/agent/checkpoint-io')]);
+      await withNats(natsOf(o.nats), (nc) => deleteCheckpoint(nc, id));
     } catch (e) {
       fail('checkpoint delete', e);
     }

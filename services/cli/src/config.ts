@@ -1,7 +1,7 @@
 import os from 'node:os';
-import { redisConfig, type RedisConfig } from '@ferry/restorer/bullmq';
-import type { StageFaults } from '@ferry/restorer';
+import type { RedisConfig } from '@ferry/restorer/bullmq';
 import type { NatsEnv } from '@ferry/transport';
+import type { Faults, NatsSettings } from '@ferry/agent/checkpoint-io';
 
 /**
  * Everything ferry takes from its environment, read once, here: library code gets it as options.
@@ -24,12 +24,8 @@ export interface FerryConfig {
   statsFile?: string;
   /** FERRY_NATS_URL, FERRY_NATS_USER, FERRY_NATS_PASSWORD, FERRY_NATS_TOKEN. */
   natsEnv: NatsEnv;
-  faults: {
-    /** FERRY_FAIL_DUMP=commit */
-    dumpBeforeCommit: boolean;
-    /** FERRY_FAIL_STAGE, FERRY_SLOW_STAGE */
-    stages: StageFaults;
-  };
+  /** FERRY_FAIL_DUMP=commit (dumpBeforeCommit); FERRY_FAIL_STAGE, FERRY_SLOW_STAGE (stages). */
+  faults: Faults;
 }
 
 const positive = (value: string | undefined, fallback: number): number => {
@@ -56,7 +52,13 @@ export function readConfig(env: NodeJS.ProcessEnv): FerryConfig {
 
 export const config: FerryConfig = readConfig(process.env);
 
-/** The Redis of --redis URL if given, else of the environment. */
-export function redisOf(url: string | undefined): RedisConfig {
+/** The Redis of --redis URL if given, else of the environment (loaded when asked: a local command needs no BullMQ). */
+export async function redisOf(url: string | undefined): Promise<RedisConfig> {
+  const { redisConfig } = await import('@ferry/restorer/bullmq');
   return redisConfig(url ?? config.redisUrl, config.redisPassword);
+}
+
+/** NATS at --nats URL if given, else as the environment says. */
+export function natsOf(url: string | undefined): NatsSettings {
+  return { url, env: config.natsEnv };
 }

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { connectNats, natsConfig } from '@ferry/transport';
 import { config } from './config.js';
-import { CheckpointStore, startImageServer } from '@ferry/image-server';
 import { fail } from './fail.js';
 import { natsOption } from './nats-options.js';
 import { countArg } from './count-arg.js';
@@ -19,6 +17,7 @@ export function registerImageServer(program: Command): void {
   natsOption(cmd).action(async (o) => {
     const log = (line: string) => process.stderr.write(`ferry image-server: ${line}\n`);
     try {
+      const [{ CheckpointStore, startImageServer }, { connectNats, natsConfig }] = await Promise.all([import('@ferry/image-server'), import('@ferry/transport')]);
       const store = new CheckpointStore(o.store);
       // Before serving: what a previous run left half-received is never offered.
       for (const id of await store.open()) log(`removed uncommitted checkpoint ${id}`);

@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { MigrationProgress } from './host-jobs.js';
+import type { MigrationProgress } from '@ferry/agent';
 
 export interface ProgressDisplay {
   update(p: MigrationProgress): void;

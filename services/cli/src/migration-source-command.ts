@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
+import type { MigrationSourceRequest } from '@ferry/agent';
 import { natsOption } from './nats-options.js';
-import { redisOf } from './config.js';
+import { config, natsOf, redisOf } from './config.js';
+import { makeLogger } from './logger.js';
 import { pidArg } from './pid-arg.js';
 import { fail } from './fail.js';
-import { migrateOut } from './migration-source.js';
-import { recordOutcome, type MigrationOutcome } from './migration-outcome.js';
-import { announcePresence, migrationSourceKey } from './agent-presence.js';
 
 /**
  * `ferry migrate-source`, not for people: what agent a runs for a migration job, in a session of
- * its own. It prints the report as one JSON line and leaves the outcome in Redis for `migrate`.
+ * its own (see runMigrationSource). It prints the report as one JSON line.
  */
 export function registerMigrationSource(program: Command): void {
   natsOption(program
@@ -26,23 +24,28 @@ export function registerMigrationSource(program: Command): void {
       // The agent that reads our output may be gone: the migration goes on regardless.
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
-      const redis = redisOf(o.redis);
-      const say = (line: string) => process.stderr.write(`ferry migrate-source: ${line}\n`);
-      // Gone without an outcome: `migrate` knows then that nobody will report.
-      const stopAnnouncing = announcePresence(redis.options, migrationSourceKey(o.migrationId));
-      let outcome: MigrationOutcome;
-      try {
-        const report = await migrateOut({ pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, keepCheckpoint: !!o.keepCheckpoint, redis, nats: o.nats, verbose: !!o.verbose, say });
-        outcome = { ok: true, report };
-      } catch (e) {
-        outcome = { ok: false, error: e instanceof Error ? e.message : String(e) };
-      }
-      const client = new Redis({ ...redis.options, maxRetriesPerRequest: 3 });
-      client.on('error', () => {});
-      await recordOutcome(client, o.migrationId, outcome).catch((e: Error) => say(`could not record the outcome: ${e.message}`));
-      client.disconnect();
-      stopAnnouncing();
+      const { runMigrationSource } = await import('@ferry/agent');
+      const outcome = await runMigrationSource({
+        pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, keepCheckpoint: !!o.keepCheckpoint,
+        redis: await redisOf(o.redis),
+        nats: natsOf(o.nats),
+        log: makeLogger(!!o.verbose),
+        say: (line) => process.stderr.write(`ferry migrate-source: ${line}\n`),
+        takeOverTimeoutMs: config.migrateTimeoutMs,
+        faults: config.faults,
+      });
       if (!outcome.ok) fail('migrate-source', new Error(outcome.error));
       process.stdout.write(`${JSON.stringify(outcome.report)}\n`, () => process.exit(0));
     });
+}
+
+/** The command line of `ferry migrate-source` for REQUEST, with the agent's own --redis, --nats and -v. */
+export function migrationSourceCommand(request: MigrationSourceRequest, flags: { redis?: string; nats?: string; verbose: boolean }): string[] {
+  const { pid, from, to, migrationId, keepCheckpoint } = request;
+  const argv = [process.execPath, process.argv[1]!, 'migrate-source', '--pid', String(pid), '--from', from, '--to', to, '--migration-id', migrationId];
+  if (keepCheckpoint) argv.push('--keep-checkpoint');
+  if (flags.nats !== undefined) argv.push('--nats', flags.nats);
+  if (flags.redis !== undefined) argv.push('--redis', flags.redis);
+  if (flags.verbose) argv.push('-v');
+  return argv;
 }

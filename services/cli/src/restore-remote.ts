@@ -1,6 +1,5 @@
 import { fail } from './fail.js';
-import { AgentGone, HostQueue } from './host-queue.js';
-import type { RestoreJob, RestoreJobResult } from './host-jobs.js';
+import { redisOf } from './config.js';
 
 export interface RestoreOnHostFlags {
   host: string;
@@ -23,11 +22,10 @@ export async function restoreOnHost(o: RestoreOnHostFlags): Promise<void> {
     if (o.checkpoint === undefined) throw new Error('which checkpoint? --host restores one of the image server: give --checkpoint ID');
     const local = Object.entries({ '--pidfile': o.pidfile, '--inherit-fd': o.inheritFd, '-j': o.shellJob, '--stages': o.stages }).find(([, v]) => v !== undefined);
     if (local) throw new Error(`${local[0]} does not go with --host: the agent there restores the tree detached`);
-    const hq = await HostQueue.open(o.host, o.redis, { agentNeeded: true, events: true });
+    const { AgentGone, HostQueue, restoreOnHost: restoreThere } = await import('@ferry/agent');
+    const hq = await HostQueue.open(o.host, await redisOf(o.redis), { agentNeeded: true, events: true });
     try {
-      const data: RestoreJob = { checkpointId: o.checkpoint };
-      const job = await hq.queue.add('restore', data, { removeOnComplete: true, removeOnFail: true });
-      const restored = await hq.outcome<RestoreJobResult>(job, `the restore of checkpoint ${o.checkpoint}`).catch((e: Error) => {
+      const restored = await restoreThere(hq, o.checkpoint).catch((e: Error) => {
         throw e instanceof AgentGone ? e : new Error(`on ${o.host}: ${e.message}`);
       });
       process.stdout.write(`${restored.pid}\n`);

@@ -4,26 +4,28 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { dump } from '@ferry/dumper';
+import type { Log } from '@ferry/restorer';
 import type { RedisConfig } from '@ferry/restorer/bullmq';
-import { dumpTarget } from './dump-target.js';
-import { makeLogger } from './logger.js';
-import { config } from './config.js';
+import { imageServerSink } from './image-server-sink.js';
 import { claimTree } from './takeover.js';
-import { present, agentKey } from './agent-presence.js';
+import { present, agentKey } from './presence.js';
 import { countingPages } from './counting-sink.js';
 import { JobProgress } from './job-progress.js';
-import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrateJob, type MigrationProgress, type MigrationReport, type RestoreJob, type RestoreJobResult } from './host-jobs.js';
+import { hostPrefix, JOB_QUEUE, restoreJobId, type MigrationProgress, type MigrationReport, type RestoreJob, type RestoreJobResult } from './jobs.js';
+import type { MigrationSourceRequest } from './context.js';
+import type { Faults, NatsSettings } from './options.js';
 
-const TAKE_OVER_TIMEOUT_MS = config.migrateTimeoutMs;
 const PRESENCE_CHECK_MS = 1000;
 const CLAIM_RETRY_MS = 1000;
 const REMOVE_WAIT_MS = 1000;
 
-export interface MigrationSourceOptions extends MigrateJob {
-  from: string;
+export interface MigrationSourceOptions extends MigrationSourceRequest {
   redis: RedisConfig;
-  nats?: string;
-  verbose?: boolean;
+  nats: NatsSettings;
+  log: Log;
+  /** The source gives up on a target that has not run the tree by then, and runs it on here. */
+  takeOverTimeoutMs: number;
+  faults: Faults;
   /** Says what the operator should know while it waits (Redis gone, an agent gone). */
   say: (line: string) => void;
 }
@@ -38,8 +40,8 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
   targetEvents.on('error', () => {});
   // Connected before anything is frozen: servers that cannot be reached fail the migration untouched.
   let pagesVia = o.keepCheckpoint ? 'through the image server' : `straight to ${o.to}`;
-  const target = await dumpTarget({
-    imageServer: true, nats: o.nats, pagesTo: o.keepCheckpoint ? undefined : o.to,
+  const sink = await imageServerSink({
+    nats: o.nats, pagesTo: o.keepCheckpoint ? undefined : o.to,
     onPagesFallback: (why) => {
       pagesVia = 'through the image server';
       o.say(`the pages go through the image server (${why})`);
@@ -62,13 +64,13 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
       pid: o.pid,
       openSink: async (inventory, expectedPageBytes) => {
         expectedBytes = expectedPageBytes;
-        return countingPages(await target.options.openSink!(inventory, expectedPageBytes), (bytes) => {
+        return countingPages(await sink.openSink(inventory, expectedPageBytes), (bytes) => {
           pageBytes = bytes;
           report();
         });
       },
-      log: makeLogger(!!o.verbose),
-      failBeforeCommit: config.faults.dumpBeforeCommit,
+      log: o.log,
+      failBeforeCommit: o.faults.dumpBeforeCommit,
       holdUntil: async (checkpointId) => {
         stage = 'queued';
         report(true);
@@ -79,7 +81,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
         });
         try {
           const job = await targetQueue.add('restore', { checkpointId }, { jobId: restoreJobId(o.migrationId), removeOnComplete: true, removeOnFail: true });
-          taken = await untilTakenOver(job, targetEvents, client, o.to, o.redis.where);
+          taken = await untilTakenOver(job, targetEvents, client, o);
           takenAt = performance.now();
           return 'kill';
         } catch (e) {
@@ -102,7 +104,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
       downtimeMs: Math.round((takenAt || done) - frozenAt), sourceFrozenMs: Math.round(summary.frozenMs), totalMs: Math.round(done - t0), stageMs: result?.stageMs ?? {}, pagesVia,
     };
   } finally {
-    await target.close();
+    await sink.close();
     await progress.close();
     await targetEvents.close().catch(() => {});
     await targetQueue.close().catch(() => {});
@@ -114,7 +116,8 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
  * The target's result, or a rejection once it fails, times out, its agent stops answering or Redis
  * goes away (the decision then waits for Redis, whatever the target did meanwhile).
  */
-async function untilTakenOver(job: Job<RestoreJob, RestoreJobResult>, events: QueueEvents, client: Redis, to: string, redisWhere: string): Promise<RestoreJobResult> {
+async function untilTakenOver(job: Job<RestoreJob, RestoreJobResult>, events: QueueEvents, client: Redis, o: MigrationSourceOptions): Promise<RestoreJobResult> {
+  const { to } = o;
   let timer: NodeJS.Timeout | undefined;
   let onClose: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {
@@ -123,11 +126,11 @@ async function untilTakenOver(job: Job<RestoreJob, RestoreJobResult>, events: Qu
         if (!there) reject(new Error(`the agent of host ${to} stopped answering`));
       }, () => { /* Redis is away: its close event says so */ });
     }, PRESENCE_CHECK_MS);
-    onClose = () => reject(new Error(`lost Redis at ${redisWhere}`));
+    onClose = () => reject(new Error(`lost Redis at ${o.redis.where}`));
     client.once('close', onClose);
   });
   try {
-    return await Promise.race([job.waitUntilFinished(events, TAKE_OVER_TIMEOUT_MS) as Promise<RestoreJobResult>, stopped]);
+    return await Promise.race([job.waitUntilFinished(events, o.takeOverTimeoutMs) as Promise<RestoreJobResult>, stopped]);
   } finally {
     clearInterval(timer);
     client.removeListener('close', onClose!);

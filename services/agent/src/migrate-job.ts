@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Job } from 'bullmq';
-import type { AgentContext } from './agent-restore-job.js';
-import type { MigrateJob, MigrationReport } from './host-jobs.js';
+import type { AgentContext } from './context.js';
+import type { MigrateJob, MigrationReport } from './jobs.js';
 
 /**
  * A migration job on the source host. The dump and the hold run in a process of their own, in its
@@ -9,13 +9,8 @@ import type { MigrateJob, MigrationReport } from './host-jobs.js';
  * Redis), rather than released half-dumped or killed with no copy running anywhere.
  */
 export function runMigrateJob(job: Job<MigrateJob, MigrationReport>, agent: AgentContext): Promise<MigrationReport> {
-  const { pid, to, migrationId, keepCheckpoint } = job.data;
-  const argv = [process.argv[1]!, 'migrate-source', '--pid', String(pid), '--from', agent.host, '--to', to, '--migration-id', migrationId];
-  if (keepCheckpoint) argv.push('--keep-checkpoint');
-  if (agent.nats !== undefined) argv.push('--nats', agent.nats);
-  if (agent.redisUrl !== undefined) argv.push('--redis', agent.redisUrl);
-  if (agent.verbose) argv.push('-v');
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const [program, ...args] = agent.migrationSourceCommand({ ...job.data, from: agent.host });
+  const child = spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   agent.spawned.add(child.pid!);
   let out = '';
   let lastError = '';

@@ -2,9 +2,9 @@
 // awaited, and the wait given up if the agent goes away meanwhile.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { redisOf } from './config.js';
-import { present, agentKey } from './agent-presence.js';
-import { hostPrefix, JOB_QUEUE } from './host-jobs.js';
+import type { RedisConfig } from '@ferry/restorer/bullmq';
+import { present, agentKey } from './presence.js';
+import { hostPrefix, JOB_QUEUE } from './jobs.js';
 
 const WATCH_MS = 1000;
 
@@ -26,10 +26,8 @@ export class HostQueue {
     readonly events: QueueEvents | undefined,
   ) {}
 
-  /** REDIS_URL: --redis as given, else $FERRY_REDIS_URL. */
-  static async open(host: string, redisUrl: string | undefined, o: HostQueueOptions = {}): Promise<HostQueue> {
+  static async open(host: string, redis: RedisConfig, o: HostQueueOptions = {}): Promise<HostQueue> {
     const prefix = hostPrefix(host);
-    const redis = redisOf(redisUrl);
     // Asked first, failing at once: BullMQ's connections would wait for a Redis that is not there.
     let lastError = '';
     const client = new Redis({ ...redis.options, maxRetriesPerRequest: 1 });

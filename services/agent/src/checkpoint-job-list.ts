@@ -1,14 +1,9 @@
 // The checkpoint jobs of hosts' queues, as `ferry checkpoints --host` lists them: the schedules
 // (`ferry checkpoint --every`) and the jobs still to run, running, done or failed.
 import type { Job, JobType } from 'bullmq';
+import type { RedisConfig } from '@ferry/restorer/bullmq';
 import { HostQueue } from './host-queue.js';
-import { table } from './table.js';
-import type { CheckpointJob, CheckpointJobResult } from './host-jobs.js';
-
-export const CHECKPOINT_JOB = 'checkpoint';
-
-/** A repeating checkpoint's schedule id on its host: one per process. */
-export const scheduleId = (pid: number) => `pid-${pid}`;
+import { CHECKPOINT_JOB, type CheckpointJob, type CheckpointJobResult } from './jobs.js';
 
 export interface ScheduleRow {
   host: string;
@@ -46,11 +41,11 @@ const STATES: [JobType, JobRow['status']][] = [
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
-export async function checkpointJobs(hosts: string[], redisUrl: string | undefined): Promise<{ schedules: ScheduleRow[]; jobs: JobRow[] }> {
+export async function checkpointJobs(hosts: string[], redis: RedisConfig): Promise<{ schedules: ScheduleRow[]; jobs: JobRow[] }> {
   const schedules: ScheduleRow[] = [];
   const jobs: JobRow[] = [];
   for (const host of hosts) {
-    const hq = await HostQueue.open(host, redisUrl);
+    const hq = await HostQueue.open(host, redis);
     try {
       for (const s of await hq.queue.getJobSchedulers()) {
         if (s.name !== CHECKPOINT_JOB) continue;
@@ -80,26 +75,4 @@ function jobRow(host: string, job: Job<CheckpointJob, CheckpointJobResult>, stat
     host, job: job.id!, schedule: job.repeatJobKey, pid: job.data.pid, status, attempts: job.attemptsMade, time: iso(time),
     checkpointId: done?.checkpointId, pageBytes: done?.pageBytes, reason: status === 'failed' || status === 'retrying' ? job.failedReason : undefined,
   };
-}
-
-export const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-
-export function every(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
-
-export function jobsListing({ schedules, jobs }: { schedules: ScheduleRow[]; jobs: JobRow[] }): string {
-  const parts: string[] = [];
-  if (schedules.length > 0) {
-    parts.push(table(['SCHEDULE', 'HOST', 'PID', 'EVERY', 'KEEP', 'RUNS', 'NEXT RUN'],
-      schedules.map((s) => [s.schedule, s.host, s.pid, every(s.everyMs), s.keep ?? '-', s.runs, s.nextRun ?? '-'])));
-  }
-  if (jobs.length > 0) {
-    parts.push(table(['JOB', 'HOST', 'PID', 'STATUS', 'TIME', 'CHECKPOINT', 'SIZE', 'REASON'],
-      jobs.map((j) => [j.job, j.host, j.pid, j.status, j.time ?? '-',
-        j.checkpointId ?? '-', j.pageBytes === undefined ? '-' : mib(j.pageBytes), j.reason ?? ''])));
-  }
-  // An empty last column leaves the padding of the others at the end of the line.
-  return parts.length > 0 ? parts.join('\n\n').replace(/ +$/gm, '') : 'no checkpoint jobs';
 }

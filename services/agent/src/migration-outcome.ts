@@ -1,7 +1,7 @@
 // The source side of a migration runs in a process of its own, so that its agent may die without
 // taking the frozen tree with it; it leaves its outcome in Redis, where `migrate` finds it then.
 import type { Redis } from 'ioredis';
-import type { MigrationReport } from './host-jobs.js';
+import type { MigrationReport } from './jobs.js';
 
 const KEEP_S = 24 * 3600;
 

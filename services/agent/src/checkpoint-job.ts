@@ -1,10 +1,9 @@
 import { readlinkSync } from 'node:fs';
 import type { Job } from 'bullmq';
 import { dump } from '@ferry/dumper';
-import { dumpTarget } from './dump-target.js';
-import { config } from './config.js';
-import type { AgentContext } from './agent-restore-job.js';
-import type { CheckpointJob, CheckpointJobResult } from './host-jobs.js';
+import { imageServerSink } from './image-server-sink.js';
+import type { AgentContext } from './context.js';
+import type { CheckpointJob, CheckpointJobResult } from './jobs.js';
 
 /**
  * A checkpoint job (`ferry checkpoint`, once or on a schedule): the tree of PID dumped to the image
@@ -15,16 +14,16 @@ export async function runCheckpointJob(job: Job<CheckpointJob, CheckpointJobResu
   const t0 = performance.now();
   const { pid, leaveRunning, keepLast } = job.data;
   const workload = job.data.name ?? defaultWorkload(agent.host, pid);
-  const target = await dumpTarget({ imageServer: true, nats: agent.nats, name: workload, keepLast });
+  const sink = await imageServerSink({ nats: agent.nats, name: workload, keepLast });
   // A tree this agent restored is its child: the reaper must not take the tracee's stops from the dumper.
   const spared = agent.spawned.has(pid);
   agent.spawned.add(pid);
   try {
-    const d = await dump({ pid, ...target.options, leaveRunning, log: agent.log, failBeforeCommit: config.faults.dumpBeforeCommit });
+    const d = await dump({ pid, openSink: sink.openSink, leaveRunning, log: agent.log, failBeforeCommit: agent.faults.dumpBeforeCommit });
     return { checkpointId: d.checkpointId, pid, workload, pageBytes: Number(d.pageBytes), ms: Math.round(performance.now() - t0), frozenMs: Math.round(d.frozenMs) };
   } finally {
     if (!spared) agent.spawned.delete(pid);
-    await target.close();
+    await sink.close();
   }
 }
 

@@ -3,19 +3,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  agentSubjects, checkCheckpointId, connectNats, listenForPages, natsConfig, PageFile, respondError, respondJson,
+  agentSubjects, checkCheckpointId, listenForPages, PageFile, respondError, respondJson,
   type AgentPagesRequest, type NatsConnection, type PageListener, type PageStreamHello, type PageStreamOffer, type Subscription,
 } from '@ferry/transport';
-import { config } from './config.js';
+import { connectTo } from './nats.js';
+import type { NatsSettings } from './options.js';
 
-/**
- * Pages received for a migration wait this long for its restore job once nothing more arrives: the
- * job comes right after the source's commit, unless this agent is busy with another job first, and
- * the source gives up on the target after FERRY_MIGRATE_TIMEOUT_MS (120 s by default) anyway.
- */
-const UNCLAIMED_MS = config.pagesUnclaimedMs;
 const SWEEP_MS = 5000;
 const NATS_RETRY_MS = 2000;
+
+export interface AgentPagesOptions {
+  host: string;
+  /** Where the page streams connect (port 0: any free one). */
+  listen: { host: string; port: number };
+  nats: NatsSettings;
+  /** The received files' directory. */
+  dir: string;
+  /**
+   * Pages received for a migration wait this long for its restore job once nothing more arrives:
+   * the job comes right after the source's commit, unless this agent is busy with another job
+   * first, and the source gives up on the target after its take-over timeout (120 s by default) anyway.
+   */
+  unclaimedMs: number;
+  say: (line: string) => void;
+}
 
 interface Incoming {
   token: string;
@@ -39,18 +50,18 @@ export class AgentPages {
   private subscription?: Subscription;
   private closed = false;
 
-  private constructor(private readonly host: string, private readonly dir: string, private readonly listener: PageListener, private readonly say: (line: string) => void) {}
+  private constructor(private readonly o: AgentPagesOptions, private readonly listener: PageListener) {}
 
   /**
    * Listens on LISTEN and answers offers on NATS; connecting to NATS is retried in the background
    * (meanwhile a source finds no responder and sends its pages through the image server).
    */
-  static async start(o: { host: string; listen: { host: string; port: number }; nats?: string; dir: string; say: (line: string) => void }): Promise<AgentPages> {
+  static async start(o: AgentPagesOptions): Promise<AgentPages> {
     fs.mkdirSync(o.dir, { recursive: true });
     let pages: AgentPages | undefined;
     const listener = await listenForPages(o.listen.host, o.listen.port, (hello) => pages!.targetFor(hello));
-    pages = new AgentPages(o.host, o.dir, listener, o.say);
-    void pages.connect(o.nats);
+    pages = new AgentPages(o, listener);
+    void pages.connect();
     return pages;
   }
 
@@ -76,18 +87,18 @@ export class AgentPages {
     await Promise.all([...this.incoming.keys()].map((id) => this.drop(id)));
   }
 
-  private async connect(nats: string | undefined): Promise<void> {
+  private async connect(): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
-        this.nc = await connectNats(natsConfig({ url: nats }, config.natsEnv), { name: `ferry agent ${this.host}`, reconnect: true });
+        this.nc = await connectTo(this.o.nats, { name: `ferry agent ${this.o.host}`, reconnect: true });
         break;
       } catch (e) {
-        if (attempt === 0) this.say(`no page stream offers until NATS answers (${(e as Error).message}); migrations to this host send their pages through the image server meanwhile`);
+        if (attempt === 0) this.o.say(`no page stream offers until NATS answers (${(e as Error).message}); migrations to this host send their pages through the image server meanwhile`);
         await new Promise((r) => setTimeout(r, NATS_RETRY_MS));
       }
     }
     if (this.closed || !this.nc) return;
-    this.subscription = this.nc.subscribe(agentSubjects.pages(this.host), {
+    this.subscription = this.nc.subscribe(agentSubjects.pages(this.o.host), {
       callback: (err, msg) => {
         if (err) return;
         this.offer(msg.json<AgentPagesRequest>()).then((offer) => respondJson(msg, offer), (e: Error) => respondError(msg, e.message));
@@ -101,9 +112,9 @@ export class AgentPages {
       await this.drop(request.checkpointId);
       return {};
     }
-    if (this.incoming.has(request.checkpointId)) throw new Error(`host ${this.host} is already receiving the pages of checkpoint ${request.checkpointId}`);
+    if (this.incoming.has(request.checkpointId)) throw new Error(`host ${this.o.host} is already receiving the pages of checkpoint ${request.checkpointId}`);
     const expectedBytes = Number.isSafeInteger(request.expectedBytes) && request.expectedBytes! > 0 ? Math.min(request.expectedBytes!, os.freemem()) : undefined;
-    const file = await PageFile.create(path.join(this.dir, `${request.checkpointId}.pages`), { sync: false, expectedBytes });
+    const file = await PageFile.create(path.join(this.o.dir, `${request.checkpointId}.pages`), { sync: false, expectedBytes });
     const token = randomBytes(16).toString('hex');
     this.incoming.set(request.checkpointId, { token, file, connected: false, bytesSeen: 0, lastActivity: Date.now() });
     return { host: this.listener.host, port: this.listener.port, token };
@@ -125,8 +136,8 @@ export class AgentPages {
       if (entry.file.bytes !== entry.bytesSeen) {
         entry.bytesSeen = entry.file.bytes;
         entry.lastActivity = now;
-      } else if (now - entry.lastActivity > UNCLAIMED_MS) {
-        this.say(`removed the pages of checkpoint ${id}: no restore took them within ${UNCLAIMED_MS / 1000} s`);
+      } else if (now - entry.lastActivity > this.o.unclaimedMs) {
+        this.o.say(`removed the pages of checkpoint ${id}: no restore took them within ${this.o.unclaimedMs / 1000} s`);
         void this.drop(id);
       }
     }

@@ -1,27 +1,11 @@
 import type { Job } from 'bullmq';
 import { restore, type Participant, type Stage, type StageBarrier } from '@ferry/restorer';
-import { BullStages, stageQueue, type RedisConfig } from '@ferry/restorer/bullmq';
-import type { Log } from '@ferry/restorer';
-import { restoreSource, agentWorkDir } from './restore-source.js';
-import { config } from './config.js';
+import { BullStages, stageQueue } from '@ferry/restorer/bullmq';
+import { fetchCheckpointCopy } from './fetched-checkpoint.js';
+import { agentWorkDir } from './work-dir.js';
 import { claimTree } from './takeover.js';
-import type { AgentPages } from './agent-pages.js';
-import type { RestoreJob, RestoreJobResult } from './host-jobs.js';
-
-
-export interface AgentContext {
-  host: string;
-  redis: RedisConfig;
-  /** --redis and --nats as given, for the processes the agent starts. */
-  redisUrl?: string;
-  nats?: string;
-  log: Log;
-  verbose: boolean;
-  /** Children node started (and reaps): the agent's own reaper leaves them alone. */
-  spawned: Set<number>;
-  /** Pages sent here by migrations' sources; absent with --page-stream off. */
-  pages?: AgentPages;
-}
+import type { AgentContext } from './context.js';
+import type { RestoreJob, RestoreJobResult } from './jobs.js';
 
 /**
  * A restore job: fetch the checkpoint (only its records when a migration sent the pages here
@@ -30,14 +14,15 @@ export interface AgentContext {
  */
 export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agent: AgentContext): Promise<RestoreJobResult> {
   const pagesFile = await agent.pages?.take(job.data.checkpointId);
-  const source = await restoreSource({ checkpoint: job.data.checkpointId, nats: agent.nats, workDir: agentWorkDir(agent.host), pagesFile });
-  const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: config.stageTimeoutMs, log: agent.log, faults: config.faults.stages });
+  const source = await fetchCheckpointCopy({ checkpointId: job.data.checkpointId, nats: agent.nats, workDir: agentWorkDir(agent.host), pagesFile });
+  const stages = await BullStages.open(agent.redis, stageQueue(agent.host), { timeoutMs: agent.stageTimeoutMs, log: agent.log, faults: agent.faults.stages });
   try {
     // A migration's source holds its tree until somebody claims it; a stored checkpoint has no source.
     const beforeRelease = async () => {
       if ((await claimTree(agent.redis.options, job.data.checkpointId, 'target')) !== 'target') throw new Error('the source took the tree back (migration timed out)');
     };
-    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease, consumePages: source.disposable }, announcing(stages, (stage) => {
+    // The fetched copy is this restore's own: its pages may be freed as they go in.
+    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease, consumePages: true }, announcing(stages, (stage) => {
       void job.updateProgress({ stage }).catch(() => {});
     }));
     return { pid: restored.pid, stageMs: restored.stageMs };

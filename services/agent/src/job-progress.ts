@@ -1,6 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import { hostPrefix, JOB_QUEUE } from './host-jobs.js';
+import { hostPrefix, JOB_QUEUE } from './jobs.js';
 
 const EVERY_MS = 250;
 

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { dump } from '@ferry/dumper';
+import { makeLogger } from './logger.js';
+import { reportStats } from './stats.js';
+import { repeatable } from './inherit-fd.js';
+import { fail } from './fail.js';
+import { config } from './config.js';
+import { countArg } from './count-arg.js';
+import { natsOption } from './nats-options.js';
+import { dumpTarget } from './dump-target.js';
+import { pidArg } from './pid-arg.js';
+
+/** `ferry dump -t PID -D DIR | --image-server`. */
+export function registerDump(program: Command): void {
+  natsOption(program
+    .command('dump')
+    .description('freeze a process, write its checkpoint to a directory or the image server, then kill it (or resume it)')
+    .requiredOption('-t, --tree <pid>', 'the process to checkpoint', pidArg)
+    .option('-D, --images-dir <dir>', 'directory to write the checkpoint into')
+    .option('--image-server', 'send the checkpoint to the image server over NATS instead (prints its id)')
+    .option('--name <workload>', 'with --image-server: the workload the checkpoint belongs to (default host:pid:exe)')
+    .option('--keep-last <n>', 'with --image-server: keep only the last N checkpoints of the workload', countArg))
+    .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
+    .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
+    .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
+    .option('-v, --verbose', 'show each step on stderr')
+    .action(async (o) => {
+      try {
+        const target = await dumpTarget(o);
+        try {
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          target.done(d);
+          reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
+        } finally {
+          await target.close();
+        }
+      } catch (e) {
+        fail('dump', e);
+      }
+    });
+}

@@ -199,7 +199,7 @@ export class Lines {
 }
 
 /**
- * When a presence key (an agent's, see agent-presence.ts) was renewed, read from outside every
+ * When a presence key (an agent's, see @ferry/agent's presence.ts) was renewed, read from outside every
  * 20 ms through its remaining time to live: a gap longer than the renewal period is the owner's
  * event loop held up; the key gone is what makes the other side give up on it.
  */

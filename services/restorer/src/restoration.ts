@@ -165,7 +165,7 @@ export class Restoration {
     ];
   }
 
-  /** Every thread is let go; the helpers and the stub end. */
+  /** The helpers end, every thread is let go, then the stub ends. */
   release(): Participant[] {
     const { beforeRelease } = this.opts;
     return [
@@ -173,11 +173,14 @@ export class Restoration {
       ...(beforeRelease ? [{ name: 'take-over decision', work: () => beforeRelease() }] : []),
       // Before anything runs: a shell job reading its terminal from the background would stop.
       ...(this.opts.foreground ? [{ name: 'terminal foreground', work: () => { this.previousForeground = handTerminalTo(0, this.plan.root.task.pgid); } }] : []),
+      // Before anything runs: a restored task reading a dead pid's /proc file must find that pid
+      // gone (ESRCH), never its helper alive or a zombie.
+      { name: 'helpers', work: () => { for (const pid of this.helpers.splice(0)) killAndReap(pid); } },
       ...this.plan.live.flatMap((p) => this.threadsOf(p, (task, core) => {
         ptrace.detach(core.tid);
         if (core.tid === p.task.pid) task.close();
       })),
-      { name: 'helpers', work: () => { for (const pid of this.helpers) killAndReap(pid); this.seed.kill(); } },
+      { name: 'stub', work: () => this.seed.kill() },
     ];
   }
 

@@ -24,7 +24,7 @@ test('every stage names its participants in the order they run: openers, tasks p
     assert.deepEqual(names(restoration.tasks()), ['task 100', 'thread 102', 'thread 101', 'thread 100', 'task 200', 'thread 200']);
     assert.deepEqual(names(restoration.sigchld()), ['thread 102', 'thread 101', 'thread 100', 'thread 200']);
     assert.deepEqual(names(restoration.creds()), ['thread 102', 'thread 101', 'thread 100', 'thread 200', 'page digests']);
-    assert.deepEqual(names(restoration.release()), ['thread 102', 'thread 101', 'thread 100', 'thread 200', 'helpers']);
+    assert.deepEqual(names(restoration.release()), ['helpers', 'thread 102', 'thread 101', 'thread 100', 'thread 200', 'stub']);
   } finally {
     restoration.close();
   }

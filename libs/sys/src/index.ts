@@ -25,3 +25,4 @@ export { punchHole, preallocateAsync } from './file-space.js';
 export * from './fd-io.js';
 export { crc32, crc32Implementation } from './crc32.js';
 export { makeRoom, giveBackRoom } from './room.js';
+export * from './socket.js';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { dump } from '@ferry/dumper';
 import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
 import { repeatable } from './inherit-fd.js';
@@ -26,6 +25,7 @@ export function registerDump(program: Command): void {
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
+        const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
           const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });

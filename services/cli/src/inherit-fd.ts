@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { parseObjectKey } from '@ferry/proto';
+import { parseObjectKey } from '@ferry/proto/object-key';
 import type { InheritFd } from '@ferry/restorer';
 
 const SPEC = /^fd\[(\d+)\]:(.+)$/;

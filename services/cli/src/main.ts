@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { FERRY_VERSION } from '@ferry/dumper';
 import { fail } from './fail.js';
 import { registerDump } from './dump-command.js';
 import { registerRestore } from './restore-command.js';
@@ -10,12 +10,18 @@ import { registerAgent } from './agent-command.js';
 import { registerMigrate } from './migrate-command.js';
 import { registerMigrationSource } from './migration-source-command.js';
 
-// The distributed mode's commands load their services (@ferry/agent, the image server) when they
-// run: a local dump or restore loads no BullMQ and no image server.
+// Every command loads its services (the dumper, the restorer, @ferry/agent, the image server) when
+// it runs: `ferry --help` loads commander and the option definitions only, and a local dump or
+// restore loads no BullMQ and no image server.
+/** The cli's own version, without loading the dumper that records it in images (the same number). */
+function version(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
+
 export function buildProgram(name: string): Command {
   const program = new Command(name)
     .description('checkpoint and restore Linux process trees')
-    .version(FERRY_VERSION)
+    .version(version())
     .showHelpAfterError(false)
     .exitOverride();
 

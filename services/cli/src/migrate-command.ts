@@ -4,7 +4,6 @@ import { natsOption } from './nats-options.js';
 import { fail } from './fail.js';
 import { config, redisOf } from './config.js';
 import { pidArg } from './pid-arg.js';
-import { progressDisplay } from './migrate-progress.js';
 
 /**
  * `ferry migrate --from a --to b --pid PID`: the migration, queued on a's agent (see migrate), with
@@ -23,7 +22,7 @@ export function registerMigrate(program: Command): void {
     .action(async (o) => {
       const from: string = o.from ?? config.host;
       let source: HostQueue | undefined;
-      const display = progressDisplay(!!o.json);
+      const display = (await import('./migrate-progress.js')).progressDisplay(!!o.json);
       try {
         if (from === o.to) throw new Error(`the tree is on ${from} already`);
         const { HostQueue, hostPrefix, migrate } = await import('@ferry/agent');

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { isatty } from 'node:tty';
-import { restore, openStages } from '@ferry/restorer';
-import { handTerminalTo } from '@ferry/sys';
 import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
 import { repeatable, parseInheritFd, closeHandedOver } from './inherit-fd.js';
@@ -28,6 +26,7 @@ export function registerRestore(program: Command): void {
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       if (o.host !== undefined) return restoreOnHost(o);
+      const { restore, openStages } = await import('@ferry/restorer');
       let restored;
       try {
         const t0 = performance.now();
@@ -47,7 +46,7 @@ export function registerRestore(program: Command): void {
       }
       if (o.restoreDetached) process.exit(0);
       const end = await restored.wait();
-      if (restored.previousForeground !== null) handTerminalTo(0, restored.previousForeground);
+      if (restored.previousForeground !== null) (await import('@ferry/sys')).handTerminalTo(0, restored.previousForeground);
       if (end.kind === 'exited') process.exit(end.code);
       if (end.kind === 'signaled') process.exit(128 + end.signal);
       process.exit(0);

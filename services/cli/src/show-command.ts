@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { show } from './show.js';
 import { fail } from './fail.js';
 
 export function registerShow(program: Command): void {
@@ -10,7 +9,7 @@ export function registerShow(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (dir: string, o) => {
       try {
-        process.stdout.write((await show(dir, !!o.json)) + '\n');
+        process.stdout.write((await (await import('./show.js')).show(dir, !!o.json)) + '\n');
       } catch (e) {
         fail('show', e);
       }

@@ -1,7 +1,9 @@
 // npm run bench: dump and restore of processes holding 64, 512 and 2048 MiB of touched memory,
 // images on tmpfs, each figure printed beside a baseline measured in the same run.
-// Then trees and threads (trees.ts), the BullMQ stage barriers (barriers.ts), and a migration
-// from host a to host b (migrate.ts); FERRY_BENCH_ONLY=memory|trees|barriers|migrate runs one part alone.
+// First the start-up of the command; after the memory part the same sizes whole-command beside
+// CRIU (versus-criu.ts); then trees and threads (trees.ts), the BullMQ stage barriers
+// (barriers.ts), and a migration from host a to host b (migrate.ts);
+// FERRY_BENCH_ONLY=startup|memory|criu|trees|barriers|migrate runs one part alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -10,9 +12,11 @@ import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, wanted 
 import { benchTrees } from './trees.js';
 import { benchBarriers } from './barriers.js';
 import { benchMigrate, migrateWanted } from './migrate.js';
+import { benchStartup, benchVersusCriu } from './versus-criu.js';
 
 const work = newWorkDir();
-const sizes = wanted('memory') ? (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number) : [];
+const allSizes = (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number);
+const sizes = wanted('memory') ? allSizes : [];
 
 const GB = 1e9;
 
@@ -47,6 +51,7 @@ function median3(measure: () => number): number {
   return [measure(), measure(), measure()].sort((a, b) => a - b)[1]!;
 }
 
+if (wanted('startup')) benchStartup();
 const hold = compile(work, 'hold');
 const touch = compile(work, 'firsttouch');
 const rows: string[][] = [];
@@ -67,12 +72,13 @@ try {
     const restoreRate = d.pageBytes / (r.ms / 1000) / GB;
     rows.push([`${mib} MiB`, d.ms.toFixed(0), ratio(dumpRate, writeBase), writeBase.toFixed(2), ratio(restoreRate, touchBase), touchBase.toFixed(2), String(Math.round(d.peakRssKiB / 1024)), String(Math.round(r.peakRssKiB / 1024))]);
   }
+  if (sizes.length) {
+    console.log(table(['SIZE', 'FROZEN ms', 'DUMP (vs tmpfs write)', 'TMPFS WRITE GB/s', 'RESTORE (vs first touch)', 'FIRST TOUCH GB/s', 'DUMPER RSS MiB', 'RESTORER RSS MiB'], rows));
+    console.log('targets: dump >= 0.9x tmpfs write, restore >= 0.9x first touch, peak RSS < 150 MiB');
+  }
+  if (wanted('criu')) await benchVersusCriu(work, allSizes);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
-}
-if (sizes.length) {
-  console.log(table(['SIZE', 'FROZEN ms', 'DUMP (vs tmpfs write)', 'TMPFS WRITE GB/s', 'RESTORE (vs first touch)', 'FIRST TOUCH GB/s', 'DUMPER RSS MiB', 'RESTORER RSS MiB'], rows));
-  console.log('targets: dump >= 0.9x tmpfs write, restore >= 0.9x first touch, peak RSS < 150 MiB');
 }
 if (wanted('trees')) await benchTrees();
 if (wanted('barriers')) await benchBarriers();

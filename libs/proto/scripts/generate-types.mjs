@@ -3,6 +3,8 @@
 //   kind-payloads.ts KindPayloads: each kind (a .proto's base name) -> the file's first message
 //   kind-modules.ts  re-exports src/kinds/KIND.ts of every kind (validators and their helpers)
 //   validators.ts    VALIDATORS: each kind -> validate<Message>, type-checked against its payload
+//   descriptor.ts    the schema as protobufjs JSON, with each kind's file and message, so that a
+//                    command loads it without parsing .proto text (tens of ms at every start)
 // The types are those message-codec.ts converts to and from; a construct it would not convert
 // the same way, or one this file does not know, fails the build with the file and what to change.
 // Run by the package's build; `node scripts/generate-types.mjs --check` only says whether
@@ -61,11 +63,14 @@ export function generateTypes(protoDir = path.join(PACKAGE_ROOT, 'proto'), kinds
     if (ns.name !== PACKAGE) refuse(ns.filename ?? ns.nestedArray[0]?.filename ?? protoDir, `declares ${ns.name}: every .proto here is package ${PACKAGE}`);
   }
   const kinds = files.filter((f) => f !== ENVELOPE_FILE).map((file) => kindOf(pkg, protoDir, kindsDir, file));
+  const envelope = pkg.nestedArray.find((o) => o instanceof protobuf.Type && o.filename === path.join(protoDir, ENVELOPE_FILE));
+  if (!envelope) refuse(path.join(protoDir, ENVELOPE_FILE), 'declares no message: there would be no record envelope');
   return {
     'messages.ts': HEADER + messages.join('\n'),
     'kind-payloads.ts': kindPayloadsFile(kinds),
     'kind-modules.ts': HEADER + kinds.map((k) => `export * from '../kinds/${k.kind}.js';\n`).join(''),
     'validators.ts': validatorsFile(kinds),
+    'descriptor.ts': descriptorFile(root, envelope, kinds),
   };
 }
 
@@ -85,7 +90,7 @@ function kindOf(pkg, protoDir, kindsDir, file) {
   if (!fs.existsSync(path.join(kindsDir, `${kind}.ts`))) {
     refuse(full, `kind ${kind} has no module: write src/kinds/${kind}.ts exporting ${validator}(payload: ${tsName(message)}): void`);
   }
-  return { kind, file, type: tsName(message), validator };
+  return { kind, file, type: tsName(message), message: message.name, validator };
 }
 
 /** The TS declarations of OBJ and what it nests, recorded in DECLARATIONS to catch name clashes. */
@@ -173,6 +178,19 @@ function validatorsFile(kinds) {
     'export const VALIDATORS: { readonly [K in keyof KindPayloads]: (payload: KindPayloads[K]) => void } = {\n' +
     kinds.map((k) => `  ${k.kind}: ${k.validator},\n`).join('') +
     '};\n'
+  );
+}
+
+function descriptorFile(root, envelope, kinds) {
+  const descriptor = {
+    root: root.toJSON({ keepComments: false }),
+    envelope: envelope.name,
+    kinds: kinds.map((k) => ({ kind: k.kind, file: k.file, message: k.message })),
+  };
+  return (
+    HEADER +
+    "/** What schema.ts would read from proto/: the package's types, the envelope's message, and each kind's file and first message. */\n" +
+    `export const DESCRIPTOR = ${JSON.stringify(descriptor)} as const;\n`
   );
 }
 

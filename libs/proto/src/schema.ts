@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { DESCRIPTOR } from './generated/descriptor.js';
 
 /** The .proto folder ships beside dist/ (package.json "files"), so it is found from this module. */
 export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -24,9 +25,29 @@ export interface Schema {
 
 let loaded: Schema | undefined;
 
-/** The schema of this package's own .proto folder, loaded once. */
+/** The schema of this package's own .proto folder, loaded once, from its form compiled at build. */
 export function schema(): Schema {
-  return (loaded ??= loadSchema());
+  return (loaded ??= compiledSchema());
+}
+
+function compiledSchema(): Schema {
+  checkLong();
+  const root = protobuf.Root.fromJSON(DESCRIPTOR.root as protobuf.INamespace);
+  root.resolveAll();
+  const message = (name: string, file: string): protobuf.Type => {
+    const type = root.lookupType(`${PACKAGE}.${name}`);
+    if (!type) throw new Error(`${path.join(PROTO_DIR, file)}: message ${name} is missing from the compiled schema (rebuild libs/proto)`);
+    return type;
+  };
+  return {
+    envelope: message(DESCRIPTOR.envelope, ENVELOPE_FILE),
+    kinds: DESCRIPTOR.kinds.map((k) => ({ kind: k.kind, file: k.file, type: message(k.message, k.file) })),
+  };
+}
+
+function checkLong(): void {
+  // Without long.js protobufjs decodes 64-bit fields to lossy doubles.
+  if (!protobuf.util.Long) throw new Error('protobufjs found no long.js: 64-bit fields would lose precision');
 }
 
 /**
@@ -34,8 +55,7 @@ export function schema(): Schema {
  * without these there is nothing the library can do.
  */
 export function loadSchema(dir: string = PROTO_DIR): Schema {
-  // Without long.js protobufjs decodes 64-bit fields to lossy doubles.
-  if (!protobuf.util.Long) throw new Error('protobufjs found no long.js: 64-bit fields would lose precision');
+  checkLong();
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.proto')).sort();
   if (!files.includes(ENVELOPE_FILE)) throw new Error(`${path.join(dir, ENVELOPE_FILE)} is missing`);
   const root = new protobuf.Root();

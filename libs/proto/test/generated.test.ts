@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { VALIDATORS } from '../src/generated/validators.js';
 import { KIND_NAMES, PROTO_DIR } from '../src/index.js';
-import { schema } from '../src/schema.js';
+import { loadSchema, schema } from '../src/schema.js';
 import { tempDir } from './fixtures.js';
 
 // The types of src/generated/ are the schema's only TS form: these tests hold the build to the
@@ -27,6 +27,14 @@ describe('generated types', () => {
     for (const k of schema().kinds) {
       assert.equal(VALIDATORS[k.kind as keyof typeof VALIDATORS].name, `validate${k.type.name}`, k.file);
     }
+  });
+
+  it('compile to the schema that parsing the .proto folder gives, kind by kind', () => {
+    const compiled = schema(), parsed = loadSchema();
+    const plain = (t: { toJSON(): object }) => JSON.parse(JSON.stringify(t.toJSON())) as object;
+    assert.deepEqual(plain(compiled.envelope), plain(parsed.envelope));
+    assert.deepEqual(compiled.kinds.map((k) => [k.kind, k.file, k.type.name]), parsed.kinds.map((k) => [k.kind, k.file, k.type.name]));
+    for (const [i, k] of compiled.kinds.entries()) assert.deepEqual(plain(k.type), plain(parsed.kinds[i]!.type), k.file);
   });
 
   it('are up to date with the .proto folder', () => {

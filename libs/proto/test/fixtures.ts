@@ -163,6 +163,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
   ttyfile: { id: 'file:100:10', index: 1048575, master: true, flags: 0o4002, devTty: false },
   eventfd: { id: 'file:100:8', count: 0xfffffffffffffffen, semaphore: true, flags: 0o4002 },
   timerfd: { id: 'file:100:11', clockid: 0, flags: 0o4002, settimeFlags: 3, ticks: 0x7ffffffffffffff0n, valueNs: 0x7fffffffffffff00n, intervalNs: 0x7ffffffffffffffen, expiresAtNs: 0x7fffffffffffffffn },
+  signalfd: { id: 'file:100:12', mask: 0xfffffffffffbfeffn, flags: 0o4002 },
   eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
 };
 

@@ -28,3 +28,4 @@ export { makeRoom, giveBackRoom } from './room.js';
 export * from './socket.js';
 export * from './clocks.js';
 export * from './timerfd.js';
+export * from './signalfd.js';

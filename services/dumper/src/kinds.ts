@@ -15,6 +15,7 @@ import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
 import { describeEventPoll } from './objects/eventpoll.js';
 import { describeTimerFd } from './objects/timerfd.js';
+import { describeSignalFd } from './objects/signalfd.js';
 import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
 
@@ -42,4 +43,4 @@ export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector]
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
  * objects come first: what the user left outside the checkpoint is not looked into.
  */
-export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTimerFd, describeTtyFile, describeRegularFile];
+export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTimerFd, describeSignalFd, describeTtyFile, describeRegularFile];

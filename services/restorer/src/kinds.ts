@@ -5,6 +5,7 @@ import { regularFileKind } from './objects/regfile.js';
 import { pipeKind } from './objects/pipe.js';
 import { eventFdKind } from './objects/eventfd.js';
 import { timerFdKind } from './objects/timerfd.js';
+import { signalFdKind } from './objects/signalfd.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
@@ -27,6 +28,7 @@ export const KINDS: readonly ObjectKind[] = [
   pipeKind,
   eventFdKind,
   timerFdKind,
+  signalFdKind,
   memoryKind,
   fdKind,
   eventPollKind,

@@ -29,3 +29,4 @@ export * from './socket.js';
 export * from './clocks.js';
 export * from './timerfd.js';
 export * from './signalfd.js';
+export * from './timers.js';

@@ -5,6 +5,8 @@ import { procAttrsCollector } from './objects/procattrs.js';
 import { credsCollector } from './objects/creds.js';
 import { fdCollector } from './objects/fd.js';
 import { signalsCollector } from './objects/signals.js';
+import { posixTimersCollector } from './objects/posixtimers.js';
+import { itimersCollector } from './objects/itimers.js';
 import { coreCollector } from './objects/core.js';
 import { mmCollector } from './objects/mm.js';
 import { vmaCollector } from './objects/vma.js';
@@ -30,6 +32,8 @@ export const taskCollectors: readonly TaskCollector[] = [
   credsCollector,
   fdCollector,
   signalsCollector,
+  posixTimersCollector,
+  itimersCollector,
   coreCollector,
   mmCollector,
   vmaCollector,

@@ -34,7 +34,7 @@ test('every kind of the registry has its part, in the registry order', () => {
   // A task's own work in RESTORE: memory, then fds, then the epoll watches on them, then attributes and handlers.
   assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'epoll', 'procattrs', 'signals']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_SIGCHLD).map((k) => k.kind.name), ['signals']);
-  assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_CREDS).map((k) => k.kind.name), ['creds']);
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_CREDS).map((k) => k.kind.name), ['posixtimers', 'itimers', 'creds']);
 });
 
 test('the scratch page keeps clear of every mapping of the live tasks', () => {

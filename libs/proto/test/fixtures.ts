@@ -173,6 +173,14 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     ],
   },
   itimers: { pid: 100, realValueNs: 0x7ffffffffffffcd8n, realIntervalNs: 1000n, virtualValueNs: 0n, virtualIntervalNs: 0n, profValueNs: 2000n, profIntervalNs: 0x1ffffffffffffc48n },
+  inotify: {
+    id: 'file:100:13',
+    flags: 0o4000,
+    watches: [
+      { wd: 1, path: '/tmp/watched', mask: 0x84000fff, ino: 0xffffffffffffff01n, sdev: 0xfe00000 },
+      { wd: 0x7fffffff, path: '/', mask: 0x100, ino: 2n, sdev: 0xffffffff },
+    ],
+  },
   eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
 };
 

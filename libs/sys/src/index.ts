@@ -30,3 +30,4 @@ export * from './clocks.js';
 export * from './timerfd.js';
 export * from './signalfd.js';
 export * from './timers.js';
+export * from './inotify.js';

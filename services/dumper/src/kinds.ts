@@ -18,6 +18,7 @@ import { describeEventFd } from './objects/eventfd.js';
 import { describeEventPoll } from './objects/eventpoll.js';
 import { describeTimerFd } from './objects/timerfd.js';
 import { describeSignalFd } from './objects/signalfd.js';
+import { describeInotify } from './objects/inotify.js';
 import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
 
@@ -47,4 +48,4 @@ export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector]
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
  * objects come first: what the user left outside the checkpoint is not looked into.
  */
-export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTimerFd, describeSignalFd, describeTtyFile, describeRegularFile];
+export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTimerFd, describeSignalFd, describeInotify, describeTtyFile, describeRegularFile];

@@ -6,6 +6,7 @@ import { pipeKind } from './objects/pipe.js';
 import { eventFdKind } from './objects/eventfd.js';
 import { timerFdKind } from './objects/timerfd.js';
 import { signalFdKind } from './objects/signalfd.js';
+import { inotifyKind } from './objects/inotify.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
@@ -32,6 +33,7 @@ export const KINDS: readonly ObjectKind[] = [
   eventFdKind,
   timerFdKind,
   signalFdKind,
+  inotifyKind,
   memoryKind,
   fdKind,
   eventPollKind,

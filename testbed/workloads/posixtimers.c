@@ -2,9 +2,11 @@
 // second deleted, so the ids the program holds are 0, 2 and 3: a monotonic interval timer that
 // signals SIGRTMIN+1 (its time left and period), a realtime one that notifies nothing (one-shot),
 // and a 200 ms monotonic timer whose SIGRTMIN+2 the program counts with its value and timer id.
-// ITIMER_REAL and ITIMER_VIRTUAL run (the kernel rounds CPU-time values up to its tick), ITIMER_PROF does not. "ready" comes 1.5 s after arming,
+// A fifth timer signals a second thread (SIGEV_THREAD_ID) every 150 ms: that thread must be the
+// one that gets it. ITIMER_REAL and ITIMER_VIRTUAL run (the kernel rounds CPU-time values up to its tick), ITIMER_PROF does not. "ready" comes 1.5 s after arming,
 // so a timer whose time left went back to its first value shows it.
 #include "check.h"
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/time.h>
 #include <time.h>
@@ -23,6 +25,18 @@ static void on_tick(int sig, siginfo_t *si, void *uc) {
   tick_timer = si->si_timerid;
 }
 
+static volatile sig_atomic_t aimed_hits;
+static volatile pid_t aimed_at, worker_tid;
+
+static void on_aimed(int sig) { (void)sig; aimed_hits++; aimed_at = gettid(); }
+
+static void *worker(void *arg) {
+  (void)arg;
+  worker_tid = gettid();
+  for (;;) pause();
+  return NULL;
+}
+
 static int64_t ns_of(struct timespec t) { return (int64_t)t.tv_sec * NS + t.tv_nsec; }
 static int64_t us_of(struct timeval t) { return (int64_t)t.tv_sec * 1000000 + t.tv_usec; }
 
@@ -33,6 +47,18 @@ static timer_t make(clockid_t clock, int notify, int signo, int value, time_t fi
   struct itimerspec its = { .it_value = { first_s, first_ns }, .it_interval = { period_s, period_ns } };
   if (timer_settime(t, 0, &its, NULL) != 0) { perror("timer_settime"); _exit(2); }
   return t;
+}
+
+/** Waits up to a second (of monotonic time: signals cut sleeps short) for COUNTER to reach TARGET. */
+static int reaches(volatile sig_atomic_t *counter, int target) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do {
+    if (*counter >= target) return 1;
+    usleep(10000);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while (ns_of(now) - ns_of(start) < NS);
+  return *counter >= target;
 }
 
 static struct itimerspec times_of(timer_t t, const char *name) {
@@ -52,6 +78,15 @@ int main(void) {
   timer_t silent = make(CLOCK_REALTIME, SIGEV_NONE, 0, 0, 100, 0, 0, 0);
   timer_t ticker = make(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 2, TICK_VALUE, 0, 200000000, 0, 200000000);
   timer_delete(doomed);
+  signal(SIGRTMIN + 4, on_aimed);
+  pthread_t thread;
+  pthread_create(&thread, NULL, worker, NULL);
+  while (!worker_tid) usleep(1000);
+  struct sigevent at_worker = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN + 4 };
+  at_worker._sigev_un._tid = worker_tid;
+  timer_t aimed;
+  struct itimerspec every = { .it_value = { 0, 150000000 }, .it_interval = { 0, 150000000 } };
+  if (timer_create(CLOCK_MONOTONIC, &at_worker, &aimed) != 0 || timer_settime(aimed, 0, &every, NULL) != 0) { perror("aimed timer"); _exit(2); }
   struct itimerval real = { .it_value = { 30, 0 }, .it_interval = { 3, 0 } }, virt = { .it_value = { 100, 0 }, .it_interval = { 1, 0 } };
   setitimer(ITIMER_REAL, &real, NULL);
   setitimer(ITIMER_VIRTUAL, &virt, NULL);
@@ -74,9 +109,12 @@ int main(void) {
     struct itimerspec none;
     expect(timer_gettime(doomed, &none) != 0 || (intptr_t)doomed != 1, "the deleted timer 1 is back");
     int seen = ticks;
-    for (int i = 0; i < 100 && ticks < seen + 2; i++) usleep(10000);
-    expect(ticks >= seen + 2, "the 200 ms timer ticked %d times in a second", ticks - seen);
+    expect(reaches(&ticks, seen + 2), "the 200 ms timer ticked %d times in a second", ticks - seen);
     expect(tick_value == TICK_VALUE && tick_timer == 3, "the 200 ms timer's signal carries value %#x from timer %d", tick_value, tick_timer);
+    int aimed_seen = aimed_hits;
+    aimed_at = 0;
+    expect(reaches(&aimed_hits, aimed_seen + 2) && aimed_at == worker_tid, "the timer aimed at thread %d hit %d times, last in thread %d",
+           (int)worker_tid, aimed_hits - aimed_seen, (int)aimed_at);
 
     struct itimerval r, v, pr;
     getitimer(ITIMER_REAL, &r);

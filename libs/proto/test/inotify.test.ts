@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PayloadError, validatePayload, type InotifyWatch } from '../src/index.js';
 import { SAMPLES } from './fixtures.js';
+import { assertImageRefuses } from './damaged-record.js';
 
 const sample = SAMPLES.inotify.watches[0]!;
 const refusesWatch = (over: Partial<InotifyWatch>, pattern: RegExp) =>
@@ -18,4 +19,8 @@ it('refuses damaged inotify records, naming the watch and field', () => {
   refusesWatch({ path: '' }, /path "" is not an absolute path$/);
   refusesWatch({ mask: 0x80000000 }, /mask 0x80000000 watches no event$/);
   refusesWatch({ mask: 0x1000001 }, /mask 0x1000001 has bits that are no IN_\* watch flags$/);
+});
+
+it('refuses an image whose inotify record is damaged, naming the record', async () => {
+  await assertImageRefuses('inotify', 'file:100:13', { ...SAMPLES.inotify, watches: [{ ...sample, path: 'relative' }] }, 'watches[0] (wd 1): path "relative" is not an absolute path');
 });

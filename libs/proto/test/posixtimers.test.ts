@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PayloadError, validatePayload, type ITimers, type PosixTimer } from '../src/index.js';
 import { SAMPLES } from './fixtures.js';
+import { assertImageRefuses } from './damaged-record.js';
 
 const sample = SAMPLES.posixtimers.timers[0]!;
 const refusesTimer = (over: Partial<PosixTimer>, pattern: RegExp) =>
@@ -31,4 +32,9 @@ it('refuses damaged interval timer records, naming the field', () => {
   refusesITimers({ pid: 4194305 }, /^pid 4194305 is not a pid/);
   refusesITimers({ realValueNs: 1500n }, /^realValueNs 1500 is not a whole number of microseconds$/);
   refusesITimers({ profIntervalNs: 1n << 63n }, /^profIntervalNs 9223372036854775808 does not fit a timeval$/);
+});
+
+it('refuses an image whose timer records are damaged, naming the record', async () => {
+  await assertImageRefuses('posixtimers', 'posixtimers:100', { pid: 100, timers: [{ ...sample, notify: 9 }] }, 'timers[0] (id 0): notify 9 is not a SIGEV_* kind');
+  await assertImageRefuses('itimers', 'itimers:100', { ...SAMPLES.itimers, virtualValueNs: 1n }, 'virtualValueNs 1 is not a whole number of microseconds');
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PayloadError, validatePayload, type TimerFd } from '../src/index.js';
 import { SAMPLES } from './fixtures.js';
+import { assertImageRefuses } from './damaged-record.js';
 
 const refuses = (over: Partial<TimerFd>, pattern: RegExp) =>
   assert.throws(() => validatePayload('timerfd', { ...SAMPLES.timerfd, ...over }), (e: Error) => e instanceof PayloadError && pattern.test(e.message), String(pattern));
@@ -28,4 +29,8 @@ it('refuses damaged timerfd records, naming the field', () => {
   refuses({ expiresAtNs: 0n }, /^expiresAtNs is missing for an armed absolute realtime timer$/);
   refuses({ ...relative, expiresAtNs: 5n }, /^expiresAtNs 5 is set on a timer that keeps its remaining time$/);
   refuses({ expiresAtNs: 1n << 63n }, /^expiresAtNs 9223372036854775808 does not fit a timespec$/);
+});
+
+it('refuses an image whose timerfd record is damaged, naming the record', async () => {
+  await assertImageRefuses('timerfd', 'file:100:11', { ...SAMPLES.timerfd, clockid: 3 }, 'clockid 3 is not a clock of timerfd');
 });

@@ -1,6 +1,6 @@
 import type { PosixTimer } from '@ferry/proto';
 import {
-  encodeItimerspec, encodeSigevent, SYS, TIMER_SYS, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, PR_TIMER_CREATE_RESTORE_IDS_ON, isSyscallError,
+  encodeItimerspec, encodeSigevent, SYS, TIMER_SYS, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, PR_TIMER_CREATE_RESTORE_IDS_ON, isSyscallError, SysError,
 } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { ObjectKind } from '../object-kind.js';
@@ -31,12 +31,15 @@ function restorePosixTimers(task: RestoringTask, timers: PosixTimer[]): void {
   const inj = task.injector;
   const on = inj.raw(SYS.prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON, 0, 0, 0);
   if (on === EINVAL) throw new Error(`pid ${task.pid} had POSIX timers, and this kernel cannot make them again with their ids (PR_TIMER_CREATE_RESTORE_IDS needs Linux 6.14)`);
-  if (isSyscallError(on)) inj.call('prctl(PR_TIMER_CREATE_RESTORE_IDS)', SYS.prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON, 0, 0, 0);
+  if (isSyscallError(on)) throw new SysError('prctl(PR_TIMER_CREATE_RESTORE_IDS)', Number(-on), `in task ${task.pid}`);
   try {
     for (const t of timers) createTimer(task, t);
-  } finally {
-    inj.call('prctl(PR_TIMER_CREATE_RESTORE_IDS off)', SYS.prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, 0, 0, 0);
+  } catch (e) {
+    inj.raw(SYS.prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, 0, 0, 0); // the task goes anyway: its error says more
+    throw e;
   }
+  // Left on, the program's own timer_create calls would take whatever its timer_t held as the id.
+  inj.call('prctl(PR_TIMER_CREATE_RESTORE_IDS off)', SYS.prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, 0, 0, 0);
 }
 
 /** POSIX timers, made in the leader's part of RESTORE_CREDS, before its credentials change. */

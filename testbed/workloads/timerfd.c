@@ -3,12 +3,14 @@
 // fired and was not read (one expiration waiting), and an absolute realtime interval timer that
 // started in the past (its count of expirations follows from its start). Each check asks the
 // timers themselves; "ready" comes 1.5 s after they were armed, so a relative timer whose time
-// left went back to its first value shows it.
+// left went back to its first value shows it. An epoll watches the past-started timer: it must
+// wake within a period.
 #include "check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +43,9 @@ int main(void) {
   int absolute = arm(CLOCK_REALTIME, 0, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, absolute_at, 0);
   int fired = arm(CLOCK_BOOTTIME, 0, 0, 1000000, 0);
   int past = arm(CLOCK_REALTIME, TFD_NONBLOCK, TFD_TIMER_ABSTIME, past_start, PAST_PERIOD);
+  int ep = epoll_create1(0);
+  struct epoll_event watch = { .events = EPOLLIN, .data.u64 = 0xabc };
+  epoll_ctl(ep, EPOLL_CTL_ADD, past, &watch);
   int fired_unread = 1;
   int64_t past_read = 0;
   usleep(1500000);
@@ -66,6 +71,10 @@ int main(void) {
       fired_unread = 0;
     }
     expect(!readable(fired), "fired one-shot has more expirations than it fired");
+
+    struct epoll_event woke = { 0 };
+    int n = epoll_wait(ep, &woke, 1, 1100);
+    expect(n == 1 && woke.data.u64 == 0xabc, "the epoll over the past-started timer gave %d events, data %#llx", n, (unsigned long long)woke.data.u64);
 
     int64_t before = (now(CLOCK_REALTIME) - past_start) / PAST_PERIOD + 1;
     count = 0;

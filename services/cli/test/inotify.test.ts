@@ -3,7 +3,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads, bedTest, dumpAndRestore, askCheck, ferry, assertFailedWith, alive, statusFields } from '@ferry/testbed';
+import { workload, removeBuiltWorkloads, bedTest, dump, dumpAndRestore, askCheck, ferry, assertFailedWith, assertNothingLeft, alive, statusFields } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -26,4 +26,16 @@ bedTest('an inotify with unread events makes the dump fail, and the program read
   assert.ok(alive(pid));
   assert.equal(statusFields(pid, ['TracerPid']).TracerPid, '0', 'no longer traced');
   assert.match(await askCheck(pid, bed.output), /^check failed: expected event 0x100 on wd 1 \(new-0\), got wd 1 0x100 queued$/, 'the queued event is still first in line');
+});
+
+bedTest('a restore whose watched directory is gone fails naming it, and leaves nothing', async (bed) => {
+  const watched = bed.scratch.path('watched');
+  const pid = bed.start([workload('inotify'), watched]);
+  await bed.output.next(/^ready/);
+  const img = bed.scratch.path('img');
+  await dump(pid, img);
+  fs.rmSync(`${watched}/sub`, { recursive: true });
+  const r = await ferry(['restore', '-D', img, '-d']);
+  assertFailedWith(r, 'restore', `inotify file:${pid}:3: ${watched}/sub, which its watch 4 watched, is gone`);
+  assertNothingLeft('a restore missing a watched path', [pid], r.pid);
 });

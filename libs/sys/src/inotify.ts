@@ -27,10 +27,9 @@ export function parseInotifyWatches(fdinfo: string): InotifyWatchInfo[] {
   const watches: InotifyWatchInfo[] = [];
   for (const line of fdinfo.split('\n')) {
     if (!line.startsWith('inotify ')) continue;
-    const field = (name: string) => new RegExp(` ${name}:(\\S*)`).exec(line)?.[1];
     const hex = (name: string) => {
-      const v = field(name);
-      if (typeof v !== 'string' || !/^[0-9a-f]+$/.test(v)) throw new Error(`fdinfo line "${line}" has no ${name}`);
+      const v = new RegExp(` ${name}:([0-9a-f]+)(?: |$)`).exec(line)?.[1];
+      if (v === undefined) throw new Error(`fdinfo line "${line}" has no ${name}`);
       return v;
     };
     const bytes = parseInt(hex('fhandle-bytes'), 16);

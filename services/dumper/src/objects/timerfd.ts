@@ -6,10 +6,10 @@ import type { FileObject } from './file-kinds.js';
 const O_NONBLOCK = 0o4000;
 const O_ACCMODE = 3;
 
-function fdinfoNumber(pid: number, info: FdInfo, text: string, key: string, radix = 10): number {
-  const m = new RegExp(`^${key}:\\s*([0-9a-f]+)$`, 'm').exec(text);
+function fdinfoField(pid: number, info: FdInfo, text: string, key: string): string {
+  const m = new RegExp(`^${key}:\\s*(\\d+)$`, 'm').exec(text);
   if (!m) throw new Error(`fdinfo of fd ${info.fd} of pid ${pid} has no "${key}"`);
-  return parseInt(m[1]!, radix);
+  return m[1]!;
 }
 
 /**
@@ -27,15 +27,14 @@ export function describeTimerFd(pid: number, info: FdInfo, id: string): FileObje
   } finally {
     fs.closeSync(copy);
   }
-  const clockid = fdinfoNumber(pid, info, text, 'clockid');
-  const settimeFlags = fdinfoNumber(pid, info, text, 'settime flags', 8);
-  const ticks = /^ticks:\s*(\d+)$/m.exec(text);
-  if (!ticks) throw new Error(`fdinfo of fd ${info.fd} of pid ${pid} has no "ticks"`);
+  const clockid = Number(fdinfoField(pid, info, text, 'clockid'));
+  const settimeFlags = parseInt(fdinfoField(pid, info, text, 'settime flags'), 8);
+  const ticks = BigInt(fdinfoField(pid, info, text, 'ticks'));
   const timer = { clockid, settimeFlags, valueNs: times.valueNs };
   const expiresAtNs = keepsAbsoluteExpiry(timer) ? clockNow(CLOCK.REALTIME) + times.valueNs : 0n;
   return {
     kind: 'timerfd',
     id,
-    payload: { id, ...timer, flags: info.flags & (O_NONBLOCK | O_ACCMODE), ticks: BigInt(ticks[1]!), intervalNs: times.intervalNs, expiresAtNs },
+    payload: { id, ...timer, flags: info.flags & (O_NONBLOCK | O_ACCMODE), ticks, intervalNs: times.intervalNs, expiresAtNs },
   };
 }

@@ -3,7 +3,8 @@
 // signals SIGRTMIN+1 (its time left and period), a realtime one that notifies nothing (one-shot),
 // and a 200 ms monotonic timer whose SIGRTMIN+2 the program counts with its value and timer id.
 // A fifth timer signals a second thread (SIGEV_THREAD_ID) every 150 ms: that thread must be the
-// one that gets it. ITIMER_REAL and ITIMER_VIRTUAL run (the kernel rounds CPU-time values up to its tick), ITIMER_PROF does not. "ready" comes 1.5 s after arming,
+// one that gets it. A sixth is glibc's SIGEV_THREAD, whose function runs every 100 ms (glibc's
+// helper thread waits for the kernel timer's signal). ITIMER_REAL and ITIMER_VIRTUAL run (the kernel rounds CPU-time values up to its tick), ITIMER_PROF does not. "ready" comes 1.5 s after arming,
 // so a timer whose time left went back to its first value shows it.
 #include "check.h"
 #include <pthread.h>
@@ -29,6 +30,10 @@ static volatile sig_atomic_t aimed_hits;
 static volatile pid_t aimed_at, worker_tid;
 
 static void on_aimed(int sig) { (void)sig; aimed_hits++; aimed_at = gettid(); }
+
+static volatile sig_atomic_t thread_calls;
+
+static void on_thread_timer(union sigval v) { if (v.sival_int == 0x99) thread_calls++; }
 
 static void *worker(void *arg) {
   (void)arg;
@@ -87,6 +92,10 @@ int main(void) {
   timer_t aimed;
   struct itimerspec every = { .it_value = { 0, 150000000 }, .it_interval = { 0, 150000000 } };
   if (timer_create(CLOCK_MONOTONIC, &at_worker, &aimed) != 0 || timer_settime(aimed, 0, &every, NULL) != 0) { perror("aimed timer"); _exit(2); }
+  struct sigevent in_thread = { .sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_thread_timer, .sigev_value.sival_int = 0x99 };
+  timer_t threaded;
+  struct itimerspec often = { .it_value = { 0, 100000000 }, .it_interval = { 0, 100000000 } };
+  if (timer_create(CLOCK_MONOTONIC, &in_thread, &threaded) != 0 || timer_settime(threaded, 0, &often, NULL) != 0) { perror("SIGEV_THREAD timer"); _exit(2); }
   struct itimerval real = { .it_value = { 30, 0 }, .it_interval = { 3, 0 } }, virt = { .it_value = { 100, 0 }, .it_interval = { 1, 0 } };
   setitimer(ITIMER_REAL, &real, NULL);
   setitimer(ITIMER_VIRTUAL, &virt, NULL);
@@ -115,6 +124,9 @@ int main(void) {
     aimed_at = 0;
     expect(reaches(&aimed_hits, aimed_seen + 2) && aimed_at == worker_tid, "the timer aimed at thread %d hit %d times, last in thread %d",
            (int)worker_tid, aimed_hits - aimed_seen, (int)aimed_at);
+
+    int calls_seen = thread_calls;
+    expect(reaches(&thread_calls, calls_seen + 2), "the SIGEV_THREAD timer's function ran %d times in a second", thread_calls - calls_seen);
 
     struct itimerval r, v, pr;
     getitimer(ITIMER_REAL, &r);

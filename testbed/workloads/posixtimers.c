@@ -4,11 +4,13 @@
 // and a 200 ms monotonic timer whose SIGRTMIN+2 the program counts with its value and timer id.
 // A fifth timer signals a second thread (SIGEV_THREAD_ID) every 150 ms: that thread must be the
 // one that gets it. A sixth is glibc's SIGEV_THREAD, whose function runs every 100 ms (glibc's
-// helper thread waits for the kernel timer's signal). ITIMER_REAL and ITIMER_VIRTUAL run (the kernel rounds CPU-time values up to its tick), ITIMER_PROF does not. "ready" comes 1.5 s after arming,
+// helper thread waits for the kernel timer's signal). With argv[1] "thread-clock", a seventh
+// counts the CPU time of the thread that made it (CLOCK_THREAD_CPUTIME_ID), which a dump refuses. ITIMER_REAL and ITIMER_VIRTUAL run (the kernel rounds CPU-time values up to its tick), ITIMER_PROF does not. "ready" comes 1.5 s after arming,
 // so a timer whose time left went back to its first value shows it.
 #include "check.h"
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,7 +74,7 @@ static struct itimerspec times_of(timer_t t, const char *name) {
   return its;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   checks_on_sigusr1();
   struct sigaction sa = { .sa_sigaction = on_tick, .sa_flags = SA_SIGINFO | SA_RESTART };
   sigemptyset(&sa.sa_mask);
@@ -96,6 +98,7 @@ int main(void) {
   timer_t threaded;
   struct itimerspec often = { .it_value = { 0, 100000000 }, .it_interval = { 0, 100000000 } };
   if (timer_create(CLOCK_MONOTONIC, &in_thread, &threaded) != 0 || timer_settime(threaded, 0, &often, NULL) != 0) { perror("SIGEV_THREAD timer"); _exit(2); }
+  if (argc > 1 && !strcmp(argv[1], "thread-clock")) make(CLOCK_THREAD_CPUTIME_ID, SIGEV_NONE, 0, 0, 100, 0, 0, 0);
   struct itimerval real = { .it_value = { 30, 0 }, .it_interval = { 3, 0 } }, virt = { .it_value = { 100, 0 }, .it_interval = { 1, 0 } };
   setitimer(ITIMER_REAL, &real, NULL);
   setitimer(ITIMER_VIRTUAL, &virt, NULL);

@@ -5,7 +5,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, askCheck, ferry, assertNothingLeft } from '@ferry/testbed';
+import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, askCheck, ferry, assertNothingLeft, assertFailedWith, statusFields } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -20,5 +20,16 @@ bedTest('POSIX timers keep their ids, notifications and times, and interval time
   assert.match(failed.stderr, /^ferry restore: .*stage RESTORE_CREDS: .*FERRY_FAIL_STAGE.*\n$/);
   assertNothingLeft('a restore failing after the timers were made', [pid], failed.pid);
   await restoreDetached(img);
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+});
+
+bedTest('a timer on the CPU clock of the thread that made it, in a process of several threads, makes the dump fail and the process goes on', async (bed) => {
+  const pid = bed.start([workload('posixtimers'), 'thread-clock']);
+  await bed.output.next(/^ready/);
+  const img = bed.scratch.path('img');
+  assertFailedWith(await ferry(['dump', '-t', String(pid), '-D', img]), 'dump',
+    `pid ${pid}: POSIX timer 6 counts the CPU time of the thread that made it, which /proc does not name: not supported yet`);
+  assert.equal(fs.existsSync(`${img}/records.log`), false, 'no image');
+  assert.equal(statusFields(pid, ['TracerPid']).TracerPid, '0', 'no longer traced');
   assert.equal(await askCheck(pid, bed.output), 'check ok');
 });

@@ -162,6 +162,25 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
   },
   ttyfile: { id: 'file:100:10', index: 1048575, master: true, flags: 0o4002, devTty: false },
   eventfd: { id: 'file:100:8', count: 0xfffffffffffffffen, semaphore: true, flags: 0o4002 },
+  timerfd: { id: 'file:100:11', clockid: 0, flags: 0o4002, settimeFlags: 3, ticks: 0x7ffffffffffffff0n, valueNs: 0x7fffffffffffff00n, intervalNs: 0x7ffffffffffffffen, expiresAtNs: 0x7fffffffffffffffn },
+  signalfd: { id: 'file:100:12', mask: 0xfffffffffffbfeffn, flags: 0o4002 },
+  posixtimers: {
+    pid: 100,
+    timers: [
+      { id: 0, clockid: 1, notify: 0, signo: 34, value: 0xfffffffffffffff1n, notifyTid: 0, valueNs: 0x7ffffffffffffff0n, intervalNs: 0x7fffffffffffffffn, overrun: 0x7fffffff },
+      { id: 0x7fffffff, clockid: -6, notify: 4, signo: 64, value: 0n, notifyTid: 101, valueNs: 0n, intervalNs: 0n, overrun: 0 },
+      { id: 2, clockid: 0, notify: 1, signo: 0, value: 0n, notifyTid: 0, valueNs: 1n, intervalNs: 0n, overrun: 0 },
+    ],
+  },
+  itimers: { pid: 100, realValueNs: 0x7ffffffffffffcd8n, realIntervalNs: 1000n, virtualValueNs: 0n, virtualIntervalNs: 0n, profValueNs: 2000n, profIntervalNs: 0x1ffffffffffffc48n },
+  inotify: {
+    id: 'file:100:13',
+    flags: 0o4000,
+    watches: [
+      { wd: 1, path: '/tmp/watched', mask: 0x84000fff, ino: 0xffffffffffffff01n, sdev: 0xfe00000 },
+      { wd: 0x7fffffff, path: '/', mask: 0x100, ino: 2n, sdev: 0xffffffff },
+    ],
+  },
   eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
 };
 

@@ -26,3 +26,8 @@ export * from './fd-io.js';
 export { crc32, crc32Implementation } from './crc32.js';
 export { makeRoom, giveBackRoom } from './room.js';
 export * from './socket.js';
+export * from './clocks.js';
+export * from './timerfd.js';
+export * from './signalfd.js';
+export * from './timers.js';
+export * from './inotify.js';

@@ -5,6 +5,8 @@ import { procAttrsCollector } from './objects/procattrs.js';
 import { credsCollector } from './objects/creds.js';
 import { fdCollector } from './objects/fd.js';
 import { signalsCollector } from './objects/signals.js';
+import { posixTimersCollector } from './objects/posixtimers.js';
+import { itimersCollector } from './objects/itimers.js';
 import { coreCollector } from './objects/core.js';
 import { mmCollector } from './objects/mm.js';
 import { vmaCollector } from './objects/vma.js';
@@ -14,6 +16,9 @@ import { describeExternal } from './objects/external.js';
 import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
 import { describeEventPoll } from './objects/eventpoll.js';
+import { describeTimerFd } from './objects/timerfd.js';
+import { describeSignalFd } from './objects/signalfd.js';
+import { describeInotify } from './objects/inotify.js';
 import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
 
@@ -28,6 +33,8 @@ export const taskCollectors: readonly TaskCollector[] = [
   credsCollector,
   fdCollector,
   signalsCollector,
+  posixTimersCollector,
+  itimersCollector,
   coreCollector,
   mmCollector,
   vmaCollector,
@@ -41,4 +48,4 @@ export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector]
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
  * objects come first: what the user left outside the checkpoint is not looked into.
  */
-export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeRegularFile];
+export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTimerFd, describeSignalFd, describeInotify, describeTtyFile, describeRegularFile];

@@ -4,12 +4,17 @@ import { remapKind } from './objects/remap.js';
 import { regularFileKind } from './objects/regfile.js';
 import { pipeKind } from './objects/pipe.js';
 import { eventFdKind } from './objects/eventfd.js';
+import { timerFdKind } from './objects/timerfd.js';
+import { signalFdKind } from './objects/signalfd.js';
+import { inotifyKind } from './objects/inotify.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
 import { ttyKind } from './objects/tty.js';
 import { procAttrsKind } from './objects/procattrs.js';
 import { signalsKind } from './objects/signals.js';
+import { posixTimersKind } from './objects/posixtimers.js';
+import { itimersKind } from './objects/itimers.js';
 import { credsKind } from './objects/creds.js';
 
 /**
@@ -17,7 +22,8 @@ import { credsKind } from './objects/creds.js';
  * which the Restoration forks). Their order is the order of their work in every stage: the
  * caller's descriptors are taken before anything is opened, dead-pid helpers exist before the
  * regular files under their /proc open, and a task gets its memory, then its fds, then its epoll
- * watches (which name those fds), then its attributes and signal handlers.
+ * watches (which name those fds), then its attributes and signal handlers; its timers start
+ * late, once its signals are blocked, and before its credentials change.
  */
 export const KINDS: readonly ObjectKind[] = [
   externalKind,
@@ -25,11 +31,16 @@ export const KINDS: readonly ObjectKind[] = [
   regularFileKind,
   pipeKind,
   eventFdKind,
+  timerFdKind,
+  signalFdKind,
+  inotifyKind,
   memoryKind,
   fdKind,
   eventPollKind,
   ttyKind,
   procAttrsKind,
   signalsKind,
+  posixTimersKind,
+  itimersKind,
   credsKind,
 ];

@@ -1,0 +1,28 @@
+import { ITIMERS, type ITimers } from '@ferry/proto';
+import { decodeItimerval, ITIMERVAL_SIZE, TIMER_SYS } from '@ferry/sys';
+import type { FrozenTask } from '../frozen-task.js';
+import type { TaskCollector } from '../collector.js';
+
+/** The three interval timers, by getitimer run inside the process: /proc shows none of them. */
+function collectITimers(task: FrozenTask): ITimers {
+  const timers: ITimers = {
+    pid: task.pid, realValueNs: 0n, realIntervalNs: 0n, virtualValueNs: 0n, virtualIntervalNs: 0n, profValueNs: 0n, profIntervalNs: 0n,
+  };
+  task.injecting(task.pid, { scratch: true }, (inj) => {
+    const out = inj.reserve(ITIMERVAL_SIZE);
+    for (const { which, name } of ITIMERS) {
+      inj.call(`getitimer(${name})`, TIMER_SYS.getitimer, which, out);
+      const { valueNs, intervalNs } = decodeItimerval(inj.mem.read(out, ITIMERVAL_SIZE));
+      timers[`${name}ValueNs`] = valueNs;
+      timers[`${name}IntervalNs`] = intervalNs;
+    }
+  });
+  return timers;
+}
+
+export const itimersCollector: TaskCollector = {
+  name: 'interval timers',
+  async collect(task, _dump, sink) {
+    await sink.put('itimers', `itimers:${task.pid}`, collectITimers(task));
+  },
+};

@@ -155,6 +155,10 @@ describe('payload codec', () => {
     refuses('pipe', { pipeId: 0n }, /pipeId is 0/);
     refuses('external', { name: '12:3' }, /name "12:3" is neither a path nor TYPE:\[INODE\]/);
     refuses('external', { name: '' }, /neither a path/);
+    refuses('external', { flags: 0o3 }, /^flags 0o3 are not an access mode/);
+    refuses('external', { flags: 0o4001 }, /^flags 0o4001 are not an access mode/);
+    refuses('external', { name: '/var/log/x', queued: Buffer.from('abc') }, /^3 bytes queued in \/var\/log\/x, which is not a pipe$/);
+    refuses('external', { queued: Buffer.alloc((16 << 20) + 1) }, /^16777217 bytes queued exceed the 16777216 a checkpoint keeps$/);
   });
 
   it('reads the object keys of --inherit-fd', () => {

@@ -132,7 +132,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     bufferSize: 262144,
     queued: filled(70000, 7),
   },
-  external: { id: 'file:100:1', name: 'pipe:[4026532100]' },
+  external: { id: 'file:100:1', name: 'pipe:[4026532100]', flags: 0, queued: Buffer.from('queued for the reader') },
   remap: { fileId: 'file:100:7', kind: RemapKind.PROCFS, pid: 4194304 },
   tty: {
     index: 1048575,

@@ -155,6 +155,9 @@ describe('payload codec', () => {
     refuses('pipe', { pipeId: 0n }, /pipeId is 0/);
     refuses('external', { name: '12:3' }, /name "12:3" is neither a path nor TYPE:\[INODE\]/);
     refuses('external', { name: '' }, /neither a path/);
+    refuses('pidfd', { pid: 0 }, /^pid 0 is not a pid/);
+    refuses('pidfd', { id: '' }, /^id is empty$/);
+    refuses('pidfd', { flags: 0o1 }, /^flags 0o1 are not pidfd flags/);
     refuses('external', { flags: 0o3 }, /^flags 0o3 are not an access mode/);
     refuses('external', { flags: 0o4001 }, /^flags 0o4001 are not an access mode/);
     refuses('external', { name: '/var/log/x', queued: Buffer.from('abc') }, /^3 bytes queued in \/var\/log\/x, which is not a pipe$/);

@@ -11,13 +11,14 @@ import { ttyKind } from './objects/tty.js';
 import { procAttrsKind } from './objects/procattrs.js';
 import { signalsKind } from './objects/signals.js';
 import { credsKind } from './objects/creds.js';
+import { pidFdKind } from './objects/pidfd.js';
 
 /**
  * Every kind of object the restorer brings back but the tree itself (pstree and core records,
  * which the Restoration forks). Their order is the order of their work in every stage: the
  * caller's descriptors are taken before anything is opened, dead-pid helpers exist before the
- * regular files under their /proc open, and a task gets its memory, then its fds, then its epoll
- * watches (which name those fds), then its attributes and signal handlers.
+ * regular files under their /proc open, and a task gets its memory, then its fds and pidfds, then
+ * its epoll watches (which name those fds), then its attributes and signal handlers.
  */
 export const KINDS: readonly ObjectKind[] = [
   externalKind,
@@ -27,6 +28,7 @@ export const KINDS: readonly ObjectKind[] = [
   eventFdKind,
   memoryKind,
   fdKind,
+  pidFdKind,
   eventPollKind,
   ttyKind,
   procAttrsKind,

@@ -32,7 +32,7 @@ test('every kind of the registry has its part, in the registry order', () => {
   assert.deepEqual(plan.kinds.filter((k) => k.part.open).map((k) => `${k.kind.name} files`),
     ['inherited files', 'dead-pid /proc files', 'regular files', 'pipe files', 'eventfd files', 'epoll files', 'tty files']);
   // A task's own work in RESTORE: memory, then fds, then the epoll watches on them, then attributes and handlers.
-  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'epoll', 'procattrs', 'signals']);
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'pidfd', 'epoll', 'procattrs', 'signals']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_SIGCHLD).map((k) => k.kind.name), ['signals']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_CREDS).map((k) => k.kind.name), ['creds']);
 });
@@ -81,6 +81,9 @@ test('bad images are refused before anything is made, naming the record', () => 
     ['an epoll watching an fd its owner lacks', without((r) => r.kind === 'fd' && r.payload.fileId === PIPE_READ), /^image: epoll file:epoll watches fd 3, which pid 100 does not have$/],
     ['a dead-pid remap onto a pid of the tree', (r) => r.map((x) => (x.kind === 'remap' ? { ...x, payload: { ...x.payload, pid: 4000 } } : x)).concat(task(4000, 100), core(4000, 4000), ...perProcess(4000)), /^image: remap remap:file:proc-4000 gives pid 4000 to a helper, but a task of the tree has it$/],
     ['a remap of a file outside its pid', (r) => r.map((x) => (x.kind === 'remap' ? { ...x, payload: { ...x.payload, pid: 4001 } } : x)), /^image: remap remap:file:proc-4000 is for pid 4001 but the file is \/proc\/4000$/],
+    ['a pidfd of a pid outside the tree', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 999, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 999, which is not a live task of the tree$/],
+    ['a pidfd of a zombie', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 300, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 300, which is not a live task of the tree$/],
+    ['a pidfd of a thread', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 101, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 101, which is not a live task of the tree$/],
     ['a remap naming a missing file', without((r) => r.kind === 'regfile' && r.payload.path === '/proc/4000'), /names file file:proc-4000, which the image does not have$/],
   ];
   for (const [what, edit, message] of refusals) {

@@ -18,6 +18,7 @@ import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
 import { describePidFd } from './objects/pidfd.js';
 import { describeUncarried } from './objects/uncarried.js';
+import { describeMemFd } from './objects/memfd.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
@@ -51,5 +52,6 @@ export const fileDescribers: readonly FileDescriber[] = [
   describeEventPoll,
   describeTtyFile,
   describePidFd,
+  describeMemFd,
   describeRegularFile,
 ];

@@ -12,6 +12,7 @@ import { procAttrsKind } from './objects/procattrs.js';
 import { signalsKind } from './objects/signals.js';
 import { credsKind } from './objects/creds.js';
 import { pidFdKind } from './objects/pidfd.js';
+import { memFdKind } from './objects/memfd.js';
 
 /**
  * Every kind of object the restorer brings back but the tree itself (pstree and core records,
@@ -26,6 +27,7 @@ export const KINDS: readonly ObjectKind[] = [
   regularFileKind,
   pipeKind,
   eventFdKind,
+  memFdKind,
   memoryKind,
   fdKind,
   pidFdKind,

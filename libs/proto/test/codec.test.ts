@@ -162,6 +162,11 @@ describe('payload codec', () => {
     refuses('memfd', { size: (16n << 20n) + 1n, contents: Buffer.alloc(0) }, /^size 16777217 exceeds the 16777216 bytes/);
     refuses('memfd', { seals: 0x40 }, /^seals 0x40 are not memfd seals$/);
     refuses('memfd', { mode: 0o10644 }, /^mode 0o10644 is not a permission mode$/);
+    refuses('ghost', { path: 'relative' }, /^path "relative" is not an absolute path$/);
+    refuses('ghost', { flags: 0o1001 }, /^flags 0o1001 include O_CREAT, O_EXCL, O_TRUNC or O_CLOEXEC$/);
+    refuses('ghost', { contents: Buffer.from('ab') }, /^2 bytes of contents for a file of 3$/);
+    refuses('ghost', { size: (16n << 20n) + 1n, contents: Buffer.alloc(0) }, /^size 16777217 exceeds the 16777216 bytes a checkpoint keeps of a ghost file$/);
+    refuses('ghost', { mode: 0o100644 }, /^mode 0o100644 is not a permission mode$/);
     refuses('pidfd', { pid: 0 }, /^pid 0 is not a pid/);
     refuses('pidfd', { id: '' }, /^id is empty$/);
     refuses('pidfd', { flags: 0o1 }, /^flags 0o1 are not pidfd flags/);

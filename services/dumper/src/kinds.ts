@@ -19,6 +19,7 @@ import { describeRegularFile } from './objects/regfile.js';
 import { describePidFd } from './objects/pidfd.js';
 import { describeUncarried } from './objects/uncarried.js';
 import { describeMemFd } from './objects/memfd.js';
+import { describeGhost } from './objects/ghost.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
@@ -53,5 +54,6 @@ export const fileDescribers: readonly FileDescriber[] = [
   describeTtyFile,
   describePidFd,
   describeMemFd,
+  describeGhost,
   describeRegularFile,
 ];

@@ -13,6 +13,7 @@ import { signalsKind } from './objects/signals.js';
 import { credsKind } from './objects/creds.js';
 import { pidFdKind } from './objects/pidfd.js';
 import { memFdKind } from './objects/memfd.js';
+import { ghostKind } from './objects/ghost.js';
 
 /**
  * Every kind of object the restorer brings back but the tree itself (pstree and core records,
@@ -25,6 +26,7 @@ export const KINDS: readonly ObjectKind[] = [
   externalKind,
   remapKind,
   regularFileKind,
+  ghostKind,
   pipeKind,
   eventFdKind,
   memFdKind,

@@ -2,21 +2,12 @@ import fs from 'node:fs';
 import { MEMFD_CONTENTS_MAX } from '@ferry/proto';
 import { sealsOf, O_CLOEXEC, O_LARGEFILE } from '@ferry/sys';
 import type { DescribeContext, FileDescriber } from './file-kinds.js';
+import { readWholeFile } from './file-contents.js';
 
 const MEMFD = /^\/memfd:(.*) \(deleted\)$/;
 
 function alreadyDumped(ctx: DescribeContext, ino: bigint): boolean {
   return ctx.seen.some(({ file }) => file.kind === 'memfd' && file.payload.ino === ino);
-}
-
-function readAll(fd: number, size: number, what: string): Buffer {
-  const contents = Buffer.alloc(size);
-  for (let done = 0; done < size; ) {
-    const n = fs.readSync(fd, contents, done, size - done, done);
-    if (n <= 0) throw new Error(`${what}: it ended after ${done} of its ${size} bytes while being copied`);
-    done += n;
-  }
-  return contents;
 }
 
 /**
@@ -33,7 +24,7 @@ export const describeMemFd: FileDescriber = (pid, info, id, ctx) => {
     if (!st.isFile()) return `${what} (a memfd that is not a regular file)`;
     if (st.size > BigInt(MEMFD_CONTENTS_MAX)) return `${what} (a memfd of ${st.size} bytes, more than the ${MEMFD_CONTENTS_MAX} a checkpoint keeps)`;
     const first = !alreadyDumped(ctx, st.ino) && ctx.contents;
-    const contents = first ? readAll(reader, Number(st.size), what) : Buffer.alloc(0);
+    const contents = first ? readWholeFile(reader, Number(st.size), what) : Buffer.alloc(0);
     return {
       kind: 'memfd',
       id,

@@ -97,6 +97,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     growsdown: true,
     advice: ['dd', 'hg'],
     shmid: 0x20000000000004n,
+    fileId: '',
   },
   pages: { pid: 100, vaddr: 0x7f0000000000n, npages: 4, offset: 0xfffffffffff00000n, crc32: 0xdeadbeef },
   fd: { pid: 100, fd: 1048575, cloexec: true, fileId: 'file:803:1234:0-1' },

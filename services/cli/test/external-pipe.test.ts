@@ -5,31 +5,12 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { makePipe, setStatusFlags, O_CLOEXEC, O_NONBLOCK } from '@ferry/sys';
-import { workload, removeBuiltWorkloads, bedTest, script, dump, restoreDetached, ferry, waitForLine, waitUntil, waitGone, assertNothingLeft } from '@ferry/testbed';
+import { workload, removeBuiltWorkloads, bedTest, script, dump, restoreDetached, ferry, waitForLine, waitUntil, waitGone, assertNothingLeft, pipeText } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
 /** Numbers of the "line N" lines of TEXT, in order. */
 const lineNumbers = (text: string) => text.split('\n').filter((l) => /^line \d+$/.test(l)).map((l) => Number(l.slice(5)));
-
-/** Everything readable now from the non-blocking READER, appended to what it gave before. */
-function drainer(reader: number): () => string {
-  const buf = Buffer.alloc(65536);
-  let text = '';
-  return () => {
-    for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(reader, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return text;
-        throw e;
-      }
-      if (n === 0) return text;
-      text += buf.toString('utf8', 0, n);
-    }
-  };
-}
 
 bedTest('a shell script piping into a reader outside the tree is dumped without options and restored with --inherit-fd fd[20]:pipe:[…] at restore only', async (bed) => {
   const out = bed.output.file;
@@ -52,7 +33,7 @@ bedTest('a shell script piping into a reader outside the tree is dumped without 
 
   const [reader, writer] = makePipe(O_CLOEXEC);
   setStatusFlags(reader, O_NONBLOCK);
-  const received = drainer(reader);
+  const received = pipeText(reader);
   try {
     await restoreDetached(img, ['--inherit-fd', `fd[20]:${name}`], { fds: { 20: writer } });
     fs.closeSync(writer);

@@ -4,7 +4,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { makePipe, setStatusFlags, O_CLOEXEC, O_NONBLOCK } from '@ferry/sys';
-import { workload, removeBuiltWorkloads, bedTest, type TestBed, dump, restoreDetached, alive, waitForLine, waitGone, waitUntil, ferry } from '@ferry/testbed';
+import { workload, removeBuiltWorkloads, bedTest, type TestBed, dump, restoreDetached, alive, waitForLine, waitGone, waitUntil, ferry, pipeText } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -40,22 +40,7 @@ function assertCarriesOn(before: number[], afterwards: number[]): void {
 function freshPipe(): { reader: number; writer: number; readAll: () => string } {
   const [reader, writer] = makePipe(O_CLOEXEC);
   setStatusFlags(reader, O_NONBLOCK);
-  const buf = Buffer.alloc(65536);
-  let text = '';
-  const readAll = () => {
-    for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(reader, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return text;
-        throw e;
-      }
-      if (n === 0) return text;
-      text += buf.toString('utf8', 0, n);
-    }
-  };
-  return { reader, writer, readAll };
+  return { reader, writer, readAll: pipeText(reader) };
 }
 
 const keys = [

@@ -5,7 +5,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { makePipe, setStatusFlags, O_CLOEXEC, O_NONBLOCK } from '@ferry/sys';
-import { workload, removeBuiltWorkloads, bedTest, script, dump, restoreDetached, ferry, waitForLine, waitUntil, waitGone, assertNothingLeft, pipeText } from '@ferry/testbed';
+import { workload, removeBuiltWorkloads, bedTest, script, dump, restoreDetached, ferry, waitForLine, waitUntil, waitGone, assertNothingLeft, assertFailedWith, pipeText } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -81,4 +81,22 @@ bedTest('bytes an outside writer queued in the pipe a program reads are read by 
   assert.equal(await bed.output.next(/^got /), 'got second');
   assert.equal(await bed.output.next(/^got /), 'got third');
   await bed.output.next(/^stdin ended$/);
+});
+
+bedTest('a pipe whose both ends are in the tree, also held outside it, fails the dump naming it, and the tree runs on', async (bed) => {
+  const out = bed.output.file;
+  const parent = bed.start([workload('inherit'), '--side', bed.scratch.path('side')], { newSession: false });
+  const child = bed.adopt(Number((await waitForLine(out, /^ready child \d+$/)).split(' ')[2]));
+  await waitForLine(out, /^parent 3$/); // the child writes into the pipe by now
+  const name = fs.readlinkSync(`/proc/${child}/fd/1`);
+  const ours = fs.openSync(`/proc/${child}/fd/1`, fs.constants.O_WRONLY | O_CLOEXEC);
+  try {
+    const r = await ferry(['dump', '-t', String(parent), '-D', bed.scratch.path('img')]);
+    assertFailedWith(r, 'dump', new RegExp(`unsupported file descriptor \\d+: ${name.replace(/[[\]]/g, '\\$&')} of pid \\d+, both of whose ends the tree holds while pid ${process.pid} outside it holds it too \\(it can be neither left out nor restored whole\\)`));
+  } finally {
+    fs.closeSync(ours);
+  }
+  const ticks = () => fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('parent ')).length;
+  const before = ticks();
+  await waitUntil('the tree to tick on', () => ticks() > before + 5);
 });

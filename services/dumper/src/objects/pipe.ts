@@ -4,7 +4,7 @@ import {
   makePipe, pipeSize, setPipeSize, queuedBytes, teePipe, O_ACCMODE, O_NONBLOCK, O_DIRECT, O_LARGEFILE, O_CLOEXEC, type FdInfo,
 } from '@ferry/sys';
 import type { DescribeContext, FileDescriber, FileObject } from './file-kinds.js';
-import { pipeHolderOutside } from './pipe-holders.js';
+import { pipeHolderOutside, treeHoldsBothEnds } from './pipe-holders.js';
 
 const ANONYMOUS_PIPE = /^pipe:\[(\d+)\]$/;
 const KEPT_FLAGS = O_ACCMODE | O_NONBLOCK | O_DIRECT;
@@ -36,7 +36,11 @@ export const describePipe: FileDescriber = (pid, info, id, ctx) => {
   if (flags & ~KEPT_FLAGS) return `${what} (open with flags 0o${flags.toString(8)}: only O_NONBLOCK and O_DIRECT are supported on pipes)`;
   const buffer = alreadyDumped(ctx, pipe) || !ctx.contents ? { bufferSize: pipeSizeOf(pid, info), queued: Buffer.alloc(0) } : copyBuffer(pid, info, what);
   if (typeof buffer === 'string') return buffer;
-  if (pipe.fifoPath === '' && pipeHolderOutside(ctx, info.target) !== undefined) {
+  const holder = pipe.fifoPath === '' ? pipeHolderOutside(ctx, info.target) : undefined;
+  if (holder !== undefined && treeHoldsBothEnds(ctx, info.target)) {
+    return `${what}, both of whose ends the tree holds while pid ${holder} outside it holds it too (it can be neither left out nor restored whole)`;
+  }
+  if (holder !== undefined) {
     return { kind: 'external', id, payload: { id, name: info.target, flags: flags & O_ACCMODE, queued: buffer.queued } } satisfies FileObject;
   }
   const payload: Pipe = { id, ...pipe, flags, ...buffer };

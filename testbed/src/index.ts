@@ -17,6 +17,7 @@ export * from './ns-host.js';
 export * from './output.js';
 export * from './paths.js';
 export * from './pid-taker.js';
+export * from './pipe-text.js';
 export * from './pipe-workload.js';
 export * from './proc-views.js';
 export * from './processes.js';

@@ -155,6 +155,25 @@ describe('payload codec', () => {
     refuses('pipe', { pipeId: 0n }, /pipeId is 0/);
     refuses('external', { name: '12:3' }, /name "12:3" is neither a path nor TYPE:\[INODE\]/);
     refuses('external', { name: '' }, /neither a path/);
+    refuses('memfd', { flags: 0o1002 }, /^flags 0o1002 include O_CREAT, O_EXCL, O_TRUNC or O_CLOEXEC$/);
+    refuses('memfd', { flags: 0o3 }, /access mode of 3/);
+    refuses('memfd', { name: 'x'.repeat(250) }, /^name is 250 bytes long, more than the 249 memfd_create takes$/);
+    refuses('memfd', { contents: Buffer.from('hello!') }, /^6 bytes of contents for a file of 5$/);
+    refuses('memfd', { size: (16n << 20n) + 1n, contents: Buffer.alloc(0) }, /^size 16777217 exceeds the 16777216 bytes/);
+    refuses('memfd', { seals: 0x40 }, /^seals 0x40 are not memfd seals$/);
+    refuses('memfd', { mode: 0o10644 }, /^mode 0o10644 is not a permission mode$/);
+    refuses('ghost', { path: 'relative' }, /^path "relative" is not an absolute path$/);
+    refuses('ghost', { flags: 0o1001 }, /^flags 0o1001 include O_CREAT, O_EXCL, O_TRUNC or O_CLOEXEC$/);
+    refuses('ghost', { contents: Buffer.from('ab') }, /^2 bytes of contents for a file of 3$/);
+    refuses('ghost', { size: (16n << 20n) + 1n, contents: Buffer.alloc(0) }, /^size 16777217 exceeds the 16777216 bytes a checkpoint keeps of a ghost file$/);
+    refuses('ghost', { mode: 0o100644 }, /^mode 0o100644 is not a permission mode$/);
+    refuses('pidfd', { pid: 0 }, /^pid 0 is not a pid/);
+    refuses('pidfd', { id: '' }, /^id is empty$/);
+    refuses('pidfd', { flags: 0o1 }, /^flags 0o1 are not pidfd flags/);
+    refuses('external', { flags: 0o3 }, /^flags 0o3 are not an access mode/);
+    refuses('external', { flags: 0o4001 }, /^flags 0o4001 are not an access mode/);
+    refuses('external', { name: '/var/log/x', queued: Buffer.from('abc') }, /^3 bytes queued in \/var\/log\/x, which is not a pipe$/);
+    refuses('external', { queued: Buffer.alloc((16 << 20) + 1) }, /^16777217 bytes queued exceed the 16777216 a checkpoint keeps$/);
   });
 
   it('reads the object keys of --inherit-fd', () => {

@@ -17,6 +17,7 @@ export * from './robust-list.js';
 export * from './subreaper.js';
 export * from './pipes.js';
 export * from './fcntl.js';
+export * from './memfd.js';
 export * from './tty.js';
 export * from './tty-queue.js';
 export * from './pidfd.js';

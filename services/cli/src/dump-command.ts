@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+// The kinds' own modules only: the package's index would load protobufjs for `ferry --help`.
+import { GHOST_LIMIT_DEFAULT, GHOST_LIMIT_MAX } from '@ferry/proto/kinds/ghost';
 import { makeLogger } from './logger.js';
 import { reportStats } from './stats.js';
 import { repeatable } from './inherit-fd.js';
@@ -8,6 +10,7 @@ import { countArg } from './count-arg.js';
 import { natsOption } from './nats-options.js';
 import { dumpTarget } from './dump-target.js';
 import { pidArg } from './pid-arg.js';
+import { sizeArg } from './size-arg.js';
 
 /** `ferry dump -t PID -D DIR | --image-server`. */
 export function registerDump(program: Command): void {
@@ -21,6 +24,7 @@ export function registerDump(program: Command): void {
     .option('--keep-last <n>', 'with --image-server: keep only the last N checkpoints of the workload', countArg))
     .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
     .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
+    .option('--ghost-limit <size>', `keep deleted files still open up to this size (default ${GHOST_LIMIT_DEFAULT >> 20}M, at most ${GHOST_LIMIT_MAX >> 20}M)`, sizeArg(GHOST_LIMIT_MAX))
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
@@ -28,7 +32,7 @@ export function registerDump(program: Command): void {
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { parseObjectKey } from '@ferry/proto/object-key';
+import { parseObjectKey } from '@ferry/proto/kinds/external';
 import type { InheritFd } from '@ferry/restorer';
 
 const SPEC = /^fd\[(\d+)\]:(.+)$/;

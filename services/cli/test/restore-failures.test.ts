@@ -68,7 +68,7 @@ bedTest('a file the process had open that changed size or was deleted makes the 
   const original = fs.readFileSync(data);
 
   fs.appendFileSync(data, 'more');
-  await assertRestoreFails(img, `file ${data} changed size since the dump (was 1000 bytes, now 1004)`, pid);
+  await assertRestoreFails(img, `file ${data} changed size since the dump (was 1000 bytes, now 1004): it was open to be read or written in place, so put it back as it was, or hand another file over with --inherit-fd fd[N]:${data}`, pid);
   fs.rmSync(data);
   await assertRestoreFails(img, new RegExp(`file ${data} is gone \\(it was open as file:${pid}:\\d+\\)`), pid);
 

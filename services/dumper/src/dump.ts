@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { openLocalSink, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
+import { openLocalSink, GHOST_LIMIT_DEFAULT, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
 import { processExists, readStat } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
 import { freezeTree, releaseTree, killTree, dieWithHolder, runningTree, pidsOf, type FrozenTree } from './tree.js';
@@ -30,6 +30,8 @@ export interface DumpOptions {
   shellJob?: boolean;
   /** Objects (pipe:[INODE], a path, PID:FD) the restore will be handed with --inherit-fd. */
   external?: string[];
+  /** The most bytes of a ghost file (unlinked, still open) the checkpoint keeps; GHOST_LIMIT_DEFAULT unless given. */
+  ghostLimit?: number;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -112,7 +114,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   const running = runningTree(pid);
-  const external = checkOpenFiles(pid, running, opts.external ?? []);
+  const ghostLimit = opts.ghostLimit ?? GHOST_LIMIT_DEFAULT;
+  const external = checkOpenFiles(pid, running, opts.external ?? [], ghostLimit);
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
@@ -142,7 +145,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, ghostLimit), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
     await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();

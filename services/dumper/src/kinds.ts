@@ -21,6 +21,10 @@ import { describeSignalFd } from './objects/signalfd.js';
 import { describeInotify } from './objects/inotify.js';
 import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
+import { describePidFd } from './objects/pidfd.js';
+import { describeUncarried } from './objects/uncarried.js';
+import { describeMemFd } from './objects/memfd.js';
+import { describeGhost } from './objects/ghost.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
@@ -48,4 +52,18 @@ export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector]
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
  * objects come first: what the user left outside the checkpoint is not looked into.
  */
-export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTimerFd, describeSignalFd, describeInotify, describeTtyFile, describeRegularFile];
+export const fileDescribers: readonly FileDescriber[] = [
+  describeExternal,
+  describeUncarried,
+  describePipe,
+  describeEventFd,
+  describeEventPoll,
+  describeTimerFd,
+  describeSignalFd,
+  describeInotify,
+  describeTtyFile,
+  describePidFd,
+  describeMemFd,
+  describeGhost,
+  describeRegularFile,
+];

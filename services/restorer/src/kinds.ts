@@ -16,26 +16,32 @@ import { signalsKind } from './objects/signals.js';
 import { posixTimersKind } from './objects/posixtimers.js';
 import { itimersKind } from './objects/itimers.js';
 import { credsKind } from './objects/creds.js';
+import { pidFdKind } from './objects/pidfd.js';
+import { memFdKind } from './objects/memfd.js';
+import { ghostKind } from './objects/ghost.js';
 
 /**
  * Every kind of object the restorer brings back but the tree itself (pstree and core records,
  * which the Restoration forks). Their order is the order of their work in every stage: the
  * caller's descriptors are taken before anything is opened, dead-pid helpers exist before the
- * regular files under their /proc open, and a task gets its memory, then its fds, then its epoll
- * watches (which name those fds), then its attributes and signal handlers; its timers start
- * late, once its signals are blocked, and before its credentials change.
+ * regular files under their /proc open, and a task gets its memory, then its fds and pidfds, then
+ * its epoll watches (which name those fds), then its attributes and signal handlers; its timers
+ * start late, once its signals are blocked, and before its credentials change.
  */
 export const KINDS: readonly ObjectKind[] = [
   externalKind,
   remapKind,
   regularFileKind,
+  ghostKind,
   pipeKind,
   eventFdKind,
   timerFdKind,
   signalFdKind,
   inotifyKind,
+  memFdKind,
   memoryKind,
   fdKind,
+  pidFdKind,
   eventPollKind,
   ttyKind,
   procAttrsKind,

@@ -30,9 +30,9 @@ test('every kind of the registry has its part, in the registry order', () => {
   assert.deepEqual(plan.kinds.map((k) => k.kind.name), KINDS.map((k) => k.name));
   // The openers of RESTORE_SHARED, in the order their participants run.
   assert.deepEqual(plan.kinds.filter((k) => k.part.open).map((k) => `${k.kind.name} files`),
-    ['inherited files', 'dead-pid /proc files', 'regular files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'epoll files', 'tty files']);
+    ['inherited files', 'dead-pid /proc files', 'regular files', 'ghost files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'memfd files', 'epoll files', 'tty files']);
   // A task's own work in RESTORE: memory, then fds, then the epoll watches on them, then attributes and handlers.
-  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'epoll', 'procattrs', 'signals']);
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'pidfd', 'epoll', 'procattrs', 'signals']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_SIGCHLD).map((k) => k.kind.name), ['signals']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_CREDS).map((k) => k.kind.name), ['posixtimers', 'itimers', 'creds']);
 });
@@ -81,12 +81,29 @@ test('bad images are refused before anything is made, naming the record', () => 
     ['an epoll watching an fd its owner lacks', without((r) => r.kind === 'fd' && r.payload.fileId === PIPE_READ), /^image: epoll file:epoll watches fd 3, which pid 100 does not have$/],
     ['a dead-pid remap onto a pid of the tree', (r) => r.map((x) => (x.kind === 'remap' ? { ...x, payload: { ...x.payload, pid: 4000 } } : x)).concat(task(4000, 100), core(4000, 4000), ...perProcess(4000)), /^image: remap remap:file:proc-4000 gives pid 4000 to a helper, but a task of the tree has it$/],
     ['a remap of a file outside its pid', (r) => r.map((x) => (x.kind === 'remap' ? { ...x, payload: { ...x.payload, pid: 4001 } } : x)), /^image: remap remap:file:proc-4000 is for pid 4001 but the file is \/proc\/4000$/],
+    ['a memfd whose bytes no record carries', plus(memfd('file:memfd', Buffer.alloc(0))), /^image: memfd "log" \(inode 77\) has 3 bytes but none of its records carries them$/],
+    ['a memfd whose bytes two records carry', plus(memfd('file:memfd', Buffer.from('abc')), memfd('file:memfd2', Buffer.from('abc'))), /^image: 2 records of memfd "log" \(inode 77\) carry its contents, at most one may$/],
+    ['a memfd whose records disagree on its size', plus(memfd('file:memfd', Buffer.from('abc')), { ...memfd('file:memfd2', Buffer.alloc(0)), payload: { ...memfd('file:memfd2', Buffer.alloc(0)).payload, size: 4n } } as SampleRecord), /^image: the records of memfd "log" \(inode 77\) disagree on its size$/],
+    ['a ghost file whose bytes no record carries', plus(ghost('file:ghost', Buffer.alloc(0))), /^image: ghost file \/tmp\/gone \(inode 78\) has 3 bytes but none of its records carries them$/],
+    ['a ghost file whose bytes two records carry', plus(ghost('file:ghost', Buffer.from('abc')), ghost('file:ghost2', Buffer.from('abc'))), /^image: 2 records of ghost file \/tmp\/gone \(inode 78\) carry its contents, at most one may$/],
+    ['a mapping of a file the image does not have', (r) => [...r.filter((x) => !(x.kind === 'vma' && x.payload.pid === 200 && x.payload.start === LIBC.start)), { ...vma(200, LIBC, VmaKind.FILE_SHARED), payload: { ...vma(200, LIBC, VmaKind.FILE_SHARED).payload, fileId: 'file:mapped:memfd:1:2' } } as SampleRecord], /^image: vma vma:200:7f0000000000 maps file file:mapped:memfd:1:2, which the image does not have$/],
+    ['a pidfd of a pid outside the tree', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 999, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 999, which is not a live task of the tree$/],
+    ['a pidfd of a zombie', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 300, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 300, which is not a live task of the tree$/],
+    ['a pidfd of a thread', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 101, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 101, which is not a live task of the tree$/],
     ['a remap naming a missing file', without((r) => r.kind === 'regfile' && r.payload.path === '/proc/4000'), /names file file:proc-4000, which the image does not have$/],
   ];
   for (const [what, edit, message] of refusals) {
     assert.throws(() => planRestore(edited(edit)), (e: Error) => message.test(e.message) || assert.fail(`${what}: got "${e.message}"`), what);
   }
 });
+
+function memfd(id: string, contents: Buffer): SampleRecord {
+  return { kind: 'memfd', payload: { id, name: 'log', flags: 2, pos: 0n, ino: 77n, size: 3n, contents, seals: 0, mode: 0o777 } };
+}
+
+function ghost(id: string, contents: Buffer): SampleRecord {
+  return { kind: 'ghost', payload: { id, path: '/tmp/gone', flags: 2, pos: 0n, dev: 2049n, ino: 78n, size: 3n, contents, mode: 0o644 } };
+}
 
 function ttySample(index: number) {
   return {

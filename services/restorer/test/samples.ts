@@ -30,7 +30,7 @@ export function vma(pid: number, range: { start: bigint; end: bigint }, kind = V
     kind: 'vma',
     payload: {
       pid, ...range, kind, prot: 3, pgoff: 0n, path: file ? '/usr/lib/libc.so.6' : '', dev: 0n, ino: 0n,
-      fileSize: file ? 0x200000n : 0n, growsdown: false, advice: [], shmid: 0n,
+      fileSize: file ? 0x200000n : 0n, growsdown: false, advice: [], shmid: 0n, fileId: '',
     },
   };
 }

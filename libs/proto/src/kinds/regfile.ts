@@ -10,6 +10,19 @@ const FORBIDDEN_FLAGS = O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC;
 /** st_mode: type and permission bits. */
 const MODE_MAX = 0o177777;
 
+const O_ACCMODE = 0o3;
+const O_WRONLY = 0o1;
+const O_APPEND = 0o2000;
+
+/**
+ * A file open write-only with O_APPEND (a log, `prog >> log`) is only ever appended to: what it
+ * holds and how long it is matter to no one reading through this descriptor, so its size may grow
+ * between dump and restore. Anything else reads or writes at its offset and needs the file as it was.
+ */
+export function onlyAppendedTo(f: Pick<RegFile, 'flags'>): boolean {
+  return (f.flags & O_ACCMODE) === O_WRONLY && (f.flags & O_APPEND) !== 0;
+}
+
 export function validateRegFile(f: RegFile): void {
   checkNotEmpty(f.id, 'id');
   checkAbsolutePath(f.path, 'path');

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { parseObjectKey, type ObjectKey } from '@ferry/proto';
-import { listFds } from '@ferry/sys';
+import { listFds, O_ACCMODE } from '@ferry/sys';
 import type { FileDescriber } from './file-kinds.js';
 
 /** A descriptor on what --inherit-fd left outside the checkpoint: only its name is kept. */
 export const describeExternal: FileDescriber = (_pid, info, id, ctx) =>
-  ctx.external.has(info.target) ? { kind: 'external', id, payload: { id, name: info.target } } : null;
+  ctx.external.has(info.target) ? { kind: 'external', id, payload: { id, name: info.target, flags: info.flags & O_ACCMODE, queued: Buffer.alloc(0) } } : null;
 
 function targetsOf(pid: number): string[] {
   try {

@@ -21,10 +21,12 @@ export interface DescribeContext {
    * the freeze, when the running tree may change it under the copy.
    */
   readonly contents: boolean;
+  /** The most bytes of an unlinked file still open (a ghost file) the dump keeps (--ghost-limit). */
+  readonly ghostLimit: number;
 }
 
-export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], contents };
+export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, ghostLimit: number, contents = true): DescribeContext {
+  return { describers, tree: new Set(tree), external, seen: [], contents, ghostLimit };
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   makePipe, pipeSize, setPipeSize, queuedBytes, teePipe, O_ACCMODE, O_NONBLOCK, O_DIRECT, O_LARGEFILE, O_CLOEXEC, type FdInfo,
 } from '@ferry/sys';
 import type { DescribeContext, FileDescriber, FileObject } from './file-kinds.js';
-import { pipeHolderOutside } from './pipe-holders.js';
+import { pipeHolderOutside, treeHoldsBothEnds } from './pipe-holders.js';
 
 const ANONYMOUS_PIPE = /^pipe:\[(\d+)\]$/;
 const KEPT_FLAGS = O_ACCMODE | O_NONBLOCK | O_DIRECT;
@@ -25,7 +25,8 @@ function identify(pid: number, info: FdInfo): Identity | string | null {
 /**
  * A pipe or FIFO end. The pipe's first end in the dump also carries its capacity and a copy of
  * the bytes queued in it. An anonymous pipe that a process outside the tree also holds cannot
- * come back whole: the dump refuses it unless --inherit-fd named it (then external.ts has it).
+ * come back whole: it is left out, as CRIU does, with its queued bytes, and the restore must be
+ * handed a pipe for it (--inherit-fd fd[N]:pipe:[INODE]).
  */
 export const describePipe: FileDescriber = (pid, info, id, ctx) => {
   const pipe = identify(pid, info);
@@ -33,20 +34,23 @@ export const describePipe: FileDescriber = (pid, info, id, ctx) => {
   const what = `${info.target} of pid ${pid}`;
   const flags = info.flags & ~O_CLOEXEC & ~O_LARGEFILE;
   if (flags & ~KEPT_FLAGS) return `${what} (open with flags 0o${flags.toString(8)}: only O_NONBLOCK and O_DIRECT are supported on pipes)`;
-  if (pipe.fifoPath === '') {
-    const holder = pipeHolderOutside(ctx, info.target);
-    if (holder !== undefined) {
-      return `${what}, whose other end pid ${holder} holds outside the dumped tree (dump with --inherit-fd ${info.target} to leave it out, then restore with --inherit-fd fd[N]:${info.target})`;
-    }
-  }
   const buffer = alreadyDumped(ctx, pipe) || !ctx.contents ? { bufferSize: pipeSizeOf(pid, info), queued: Buffer.alloc(0) } : copyBuffer(pid, info, what);
   if (typeof buffer === 'string') return buffer;
+  const holder = pipe.fifoPath === '' ? pipeHolderOutside(ctx, info.target) : undefined;
+  if (holder !== undefined && treeHoldsBothEnds(ctx, info.target)) {
+    return `${what}, both of whose ends the tree holds while pid ${holder} outside it holds it too (it can be neither left out nor restored whole)`;
+  }
+  if (holder !== undefined) {
+    return { kind: 'external', id, payload: { id, name: info.target, flags: flags & O_ACCMODE, queued: buffer.queued } } satisfies FileObject;
+  }
   const payload: Pipe = { id, ...pipe, flags, ...buffer };
   return { kind: 'pipe', id, payload } satisfies FileObject;
 };
 
 function alreadyDumped(ctx: DescribeContext, pipe: Identity): boolean {
-  return ctx.seen.some((s) => s.file.kind === 'pipe' && s.file.payload.pipeId === pipe.pipeId && s.file.payload.fifoPath === pipe.fifoPath);
+  const name = pipe.fifoPath === '' ? `pipe:[${pipe.pipeId}]` : '';
+  return ctx.seen.some(({ file }) => (file.kind === 'pipe' && file.payload.pipeId === pipe.pipeId && file.payload.fifoPath === pipe.fifoPath)
+    || (file.kind === 'external' && file.payload.name === name));
 }
 
 /**

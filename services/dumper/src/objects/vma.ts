@@ -4,6 +4,8 @@ import { VmaKind } from '@ferry/proto';
 import { devNumber, readSmaps, type MapEntry } from '@ferry/sys';
 import type { FrozenTask } from '../frozen-task.js';
 import type { TaskCollector } from '../collector.js';
+import type { DescribeContext, FileObject } from './file-kinds.js';
+import { mappedFileOf } from './mapped-files.js';
 
 // smaps VmFlags that madvise can set again.
 const RESTORABLE_ADVICE = new Set(['dc', 'wf', 'dd', 'hg', 'nh', 'mg']);
@@ -23,15 +25,27 @@ function protOf(perms: string): number {
   return (perms[0] === 'r' ? 1 : 0) | (perms[1] === 'w' ? 2 : 0) | (perms[2] === 'x' ? 4 : 0);
 }
 
-function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
+/** A mapping of a memfd or of a file unlinked while open: the file record it maps, and its size. */
+function mappedDeletedFile(pid: number, m: MapEntry, files: DescribeContext, fresh: FileObject[]): { fileId: string; fileSize: bigint } {
+  const mapped = mappedFileOf(pid, m, files);
+  if (mapped === null) throw new Error(`pid ${pid}: mapping of a deleted file ${m.path} is not supported yet`);
+  if (typeof mapped === 'string') throw new Error(`pid ${pid}: cannot carry ${mapped}`);
+  if (mapped.fresh) fresh.push(mapped.file);
+  const { payload } = mapped.file as Extract<FileObject, { kind: 'memfd' | 'ghost' }>;
+  return { fileId: mapped.file.id, fileSize: payload.size };
+}
+
+function describeVmas(pid: number, maps: MapEntry[], files: DescribeContext, fresh: FileObject[]): Vma[] {
   const out: Vma[] = [];
   for (const m of maps) {
     const kind = kindOf(m);
     if (kind === 'skip') continue;
     if (m.path.startsWith('/SYSV')) throw new Error(`pid ${pid}: System V shared memory at 0x${m.start.toString(16)} is not supported yet`);
     let fileSize = 0n;
-    if (kind === VmaKind.FILE_PRIVATE || kind === VmaKind.FILE_SHARED) {
-      if (m.path.endsWith(' (deleted)')) throw new Error(`pid ${pid}: mapping of a deleted file ${m.path} is not supported yet`);
+    let fileId = '';
+    if ((kind === VmaKind.FILE_PRIVATE || kind === VmaKind.FILE_SHARED) && m.path.endsWith(' (deleted)')) {
+      ({ fileId, fileSize } = mappedDeletedFile(pid, m, files, fresh));
+    } else if (kind === VmaKind.FILE_PRIVATE || kind === VmaKind.FILE_SHARED) {
       const st = fs.statSync(m.path, { bigint: true });
       if (st.ino !== m.inode) throw new Error(`pid ${pid}: ${m.path} was replaced after it was mapped`);
       fileSize = st.size;
@@ -50,6 +64,7 @@ function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
       growsdown: m.vmFlags.includes('gd'),
       advice: m.vmFlags.filter((f) => RESTORABLE_ADVICE.has(f)),
       shmid: kind === VmaKind.ANON_SHARED ? m.inode : 0n,
+      fileId,
     });
   }
   return out;
@@ -60,8 +75,11 @@ const written = new WeakMap<FrozenTask, Vma[]>();
 
 export const vmaCollector: TaskCollector = {
   name: 'mappings',
-  async collect(task, _dump, sink) {
-    const vmas = describeVmas(task.pid, readSmaps(task.pid));
+  async collect(task, dump, sink) {
+    const fresh: FileObject[] = [];
+    const vmas = describeVmas(task.pid, readSmaps(task.pid), dump.files, fresh);
+    // TypeScript cannot pair kind and payload through the union; FileObject's definition does.
+    for (const file of fresh) await sink.put(file.kind, file.id, file.payload as never);
     for (const vma of vmas) await sink.put('vma', `vma:${task.pid}:${vma.start.toString(16)}`, vma);
     written.set(task, vmas);
     return `${vmas.length} mappings`;

@@ -28,8 +28,9 @@ function vmaHolding(vmas: Vma[], addr: bigint, end: bigint): Vma | undefined {
   return undefined;
 }
 
-function checkVmas(pid: number, vmas: Vma[]): void {
+function checkVmas(pid: number, vmas: Vma[], tree: TreeView): void {
   vmas.forEach((v, i) => {
+    if (v.fileId !== '' && !tree.fileIds.has(v.fileId)) throw new PlanError(`image: vma vma:${pid}:${v.start.toString(16)} maps file ${v.fileId}, which the image does not have`);
     const next = vmas[i + 1];
     if (next && v.end > next.start) throw new PlanError(`image: vma vma:${pid}:${v.start.toString(16)} overlaps the next mapping at 0x${next.start.toString(16)}`);
   });
@@ -51,7 +52,7 @@ function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
   const out = new Map<number, TaskMemory>();
   for (const [pid, mm] of mms) {
     const vmas = (vmasOf.get(pid) ?? []).sort((a, b) => (a.start < b.start ? -1 : 1));
-    checkVmas(pid, vmas);
+    checkVmas(pid, vmas, tree);
     const pages = pagesOf.get(pid) ?? [];
     checkPages(pid, pages, vmas);
     out.set(pid, { vmas, pages, mm });
@@ -74,12 +75,12 @@ function mappingsWithPages(memory: TaskMemory): Set<bigint> {
   return out;
 }
 
-function rebuildMemory({ task, consumer }: TaskContext, memory: TaskMemory, pageStorePath: string, shared: SharedMemory): void {
+function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemory, pageStorePath: string, shared: SharedMemory): void {
   const receiving = mappingsWithPages(memory);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
   prepareAddressSpace(task, memory.vmas);
   restoreMm(task, memory.mm);
-  mapVmas(task, memory.vmas, receivesPages, shared);
+  mapVmas(task, memory.vmas, receivesPages, shared, opened);
   fillPages(task, memory.pages, pageStorePath, consumer);
   protectVmas(task, memory.vmas, receivesPages);
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { RegFile } from '@ferry/proto';
-import { RegFileType } from '@ferry/proto';
+import { RegFileType, onlyAppendedTo } from '@ferry/proto';
 import { native, errno, SysError } from '@ferry/sys';
 import type { ObjectKind } from '../object-kind.js';
 import { notInherited } from '../shared-context.js';
@@ -18,7 +18,9 @@ function openOne(file: RegFile): number {
   }
   if (file.type === RegFileType.REGULAR) {
     if (!st.isFile()) throw new Error(`${file.path} is no longer a regular file`);
-    if (st.size !== file.size) throw new Error(`file ${file.path} changed size since the dump (was ${file.size} bytes, now ${st.size})`);
+    if (st.size !== file.size && !onlyAppendedTo(file)) {
+      throw new Error(`file ${file.path} changed size since the dump (was ${file.size} bytes, now ${st.size}): it was open to be read or written in place, so put it back as it was, or hand another file over with --inherit-fd fd[N]:${file.path}`);
+    }
   } else if (file.type === RegFileType.CHARDEV) {
     if (!st.isCharacterDevice() || Number(st.rdev) !== file.rdev) throw new Error(`${file.path} is no longer the character device it was`);
   } else if (!st.isDirectory()) {

@@ -4,6 +4,7 @@ import { VmaKind } from '@ferry/proto';
 import { readMaps, SYS, AT_FDCWD, type MapEntry } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import { findFreeRange, overlaps, type Range } from '../address-space.js';
+import { takeMappedFile } from './mapped-files.js';
 
 const PROT_WRITE = 2;
 const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100;
@@ -109,7 +110,7 @@ function mapSharedAnon(task: RestoringTask, v: Vma, prot: number, shared: Shared
   return true;
 }
 
-export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean, shared: SharedMemory): void {
+export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean, shared: SharedMemory, opened: ReadonlyMap<string, number>): void {
   const openFiles = new Map<string, bigint>();
   const inj = task.injector;
   try {
@@ -125,9 +126,12 @@ export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma
       }
       const sharedFile = v.kind === VmaKind.FILE_SHARED;
       const openFlags = (sharedFile && v.prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC;
-      const key = `${openFlags}:${v.path}`;
+      const key = v.fileId !== '' ? `file ${v.fileId}` : `${openFlags}:${v.path}`;
       let fd = openFiles.get(key);
-      if (fd === undefined) {
+      if (fd === undefined && v.fileId !== '') {
+        fd = takeMappedFile(task, opened, v.fileId);
+        openFiles.set(key, fd);
+      } else if (fd === undefined) {
         checkMappedFile(v);
         inj.resetScratch();
         fd = inj.call(`open ${v.path}`, SYS.openat, AT_FDCWD, inj.putString(v.path), openFlags, 0);

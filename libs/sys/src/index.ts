@@ -26,3 +26,4 @@ export * from './fd-io.js';
 export { crc32, crc32Implementation } from './crc32.js';
 export { makeRoom, giveBackRoom } from './room.js';
 export * from './socket.js';
+export * from './unix-sockets.js';

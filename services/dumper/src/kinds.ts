@@ -13,6 +13,7 @@ import { ttyCollector } from './objects/tty.js';
 import { describeExternal } from './objects/external.js';
 import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
+import { describeUnixSocket } from './objects/unix-socket.js';
 import { describeEventPoll } from './objects/eventpoll.js';
 import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
@@ -41,4 +42,4 @@ export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector]
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
  * objects come first: what the user left outside the checkpoint is not looked into.
  */
-export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeRegularFile];
+export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeUnixSocket, describeEventPoll, describeTtyFile, describeRegularFile];

@@ -8,13 +8,13 @@ import { describeContext, type DescribeContext } from './objects/file-kinds.js';
  * here too, their contents left alone, so that an unsupported one is refused before anything is
  * stopped.
  */
-export function checkOpenFiles(root: number, running: readonly number[], keys: readonly string[]): ReadonlySet<string> {
+export function checkOpenFiles(root: number, running: readonly number[], keys: readonly string[], extUnixSk = false): ReadonlySet<string> {
   const external = externalNames(keys, running);
-  collectFds(root, describeContext(fileDescribers, running, external, false));
+  collectFds(root, describeContext(fileDescribers, running, external, false, extUnixSk));
   return external;
 }
 
 /** The open files of the frozen tree, filled as its tasks' descriptors are read. */
-export function openFilesOf(pids: Iterable<number>, external: ReadonlySet<string>): DescribeContext {
-  return describeContext(fileDescribers, pids, external);
+export function openFilesOf(pids: Iterable<number>, external: ReadonlySet<string>, extUnixSk = false): DescribeContext {
+  return describeContext(fileDescribers, pids, external, true, extUnixSk);
 }

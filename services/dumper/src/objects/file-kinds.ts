@@ -21,10 +21,12 @@ export interface DescribeContext {
    * the freeze, when the running tree may change it under the copy.
    */
   readonly contents: boolean;
+  /** --ext-unix-sk: a datagram socket connected outside the tree is kept, to reconnect to its peer's address. */
+  readonly extUnixSk: boolean;
 }
 
-export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], contents };
+export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, contents = true, extUnixSk = false): DescribeContext {
+  return { describers, tree: new Set(tree), external, seen: [], contents, extUnixSk };
 }
 
 /**

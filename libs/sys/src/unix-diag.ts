@@ -46,6 +46,12 @@ function request(): Buffer {
   return req;
 }
 
+/** A path as the kernel keeps it ends with its NUL; an abstract name is exactly its bytes. */
+function pathOrAbstract(name: Buffer): Buffer {
+  const nul = name[0] === 0 ? -1 : name.indexOf(0);
+  return Buffer.from(nul >= 0 ? name.subarray(0, nul) : name);
+}
+
 function parseMessage(msg: Buffer): UnixDiag {
   const d: UnixDiag = {
     type: msg.readUInt8(1), state: msg.readUInt8(2), ino: msg.readUInt32LE(4),
@@ -55,7 +61,7 @@ function parseMessage(msg: Buffer): UnixDiag {
     const len = msg.readUInt16LE(at), type = msg.readUInt16LE(at + 2);
     if (len < 4) break;
     const value = msg.subarray(at + 4, at + len);
-    if (type === UNIX_DIAG.NAME) d.name = Buffer.from(value);
+    if (type === UNIX_DIAG.NAME) d.name = pathOrAbstract(value);
     else if (type === UNIX_DIAG.VFS) d.vfs = { ino: value.readUInt32LE(0), dev: value.readUInt32LE(4) };
     else if (type === UNIX_DIAG.PEER) d.peer = value.readUInt32LE(0);
     else if (type === UNIX_DIAG.ICONS) for (let i = 0; i + 4 <= value.length; i += 4) d.waiting.push(value.readUInt32LE(i));

@@ -71,7 +71,6 @@ export function validateUnixSocket(s: UnixSocket): void {
   if (peers > 1) fail('more than one of peer_ino, peer_name and peer_closed');
   if (s.peerName.length > 0 && s.type !== UNIX_TYPES.DGRAM) fail('peer_name on a socket that is not a datagram one');
   if (s.state === UNIX_STATES.UNCONNECTED && (s.peerIno !== 0n || s.peerName.length > 0 || s.peerClosed)) fail('an unconnected socket has a peer');
-  if (s.state === UNIX_STATES.CONNECTED && s.type !== UNIX_TYPES.DGRAM && peers === 0) fail('a connected socket has no peer');
   if (s.shutdown > 3) fail(`shutdown ${s.shutdown} has bits beyond receive (1) and send (2)`);
   checkListener(s);
   for (const [field, v] of [['rcvbuf', s.rcvbuf], ['sndbuf', s.sndbuf]] as const) if (v > SOCKET_BUFFER_MAX) fail(`${field} ${v} is above ${SOCKET_BUFFER_MAX}`);

@@ -1,5 +1,5 @@
 import {
-  SOL_SOCKET, SO, getSockOptInt, getSockOptBytes, peerCredentials, peekQueue,
+  SOL_SOCKET, SO, getSockOptInt, getSockOptBytes, peerCredentials, peekQueue, type SockAddr,
 } from '@ferry/sys';
 import { UNIX_QUEUED_MAX, UNIX_TYPES, type UnixSocket } from '@ferry/proto';
 
@@ -41,7 +41,9 @@ export function readQueue(fd: number, type: number, streamBytes: number, what: s
     return `${what} (its queue cannot be read: ${(e as Error).message})`;
   }
   if (peeked.rights) return `${what}, which has descriptors (SCM_RIGHTS) queued in it: ferry does not carry those yet`;
-  const queued = peeked.messages.map((m) => ({ data: m.data, sender: m.from && 'path' in m.from ? m.from.path : Buffer.alloc(0) }));
+  // A stream's or seqpacket's recvmsg names the peer, not a sender: only datagrams keep it.
+  const senderOf = (from: SockAddr | null) => (type === UNIX_TYPES.DGRAM && from && 'path' in from ? from.path : Buffer.alloc(0));
+  const queued = peeked.messages.map((m) => ({ data: m.data, sender: senderOf(m.from) }));
   const bytes = queued.reduce((n, m) => n + m.data.length, 0);
   if (bytes > UNIX_QUEUED_MAX) return `${what} (${bytes} bytes queued, more than the ${UNIX_QUEUED_MAX} a checkpoint keeps)`;
   if (type !== UNIX_TYPES.DGRAM && bytes !== streamBytes) return `${what} (read ${bytes} of the ${streamBytes} bytes queued in it)`;

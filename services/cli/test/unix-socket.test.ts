@@ -85,3 +85,39 @@ async function restoreDetachedRefused(img: string, ino: number): Promise<void> {
   const r = await ferry(['restore', '-D', img, '-d']);
   assertFailedWith(r, 'restore', new RegExp(`socket:\\[${ino}\\] \\(fd \\d+ of pid \\d+\\) was left out of the checkpoint: restore with --inherit-fd fd\\[N\\]:socket:\\[${ino}\\]`));
 }
+
+bedTest('a --leave-running dump takes nothing out of the sockets: their queues are whole afterwards', async (bed) => {
+  const dir = bed.scratch.path('socks');
+  fs.mkdirSync(dir);
+  const pid = bed.start([workload('unix-queues'), dir]);
+  await bed.output.next(/^ready/);
+  await dump(pid, bed.scratch.path('img'), ['--leave-running']);
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+});
+
+// A datagram socket connected to a bound one of its parent, outside the dumped tree; on SIGUSR1
+// the child sends on it, and the parent prints what it receives.
+const OUTSIDE_DGRAM = [
+  'import os, signal, socket, time',
+  'name = b"\\0ferry-ext-unix-sk-%d" % os.getpid()',
+  'server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); server.bind(name)',
+  'signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the dumped child is reaped when it dies',
+  'pid = os.fork()',
+  'if pid == 0:',
+  '    server.close(); c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); c.connect(name)',
+  '    signal.signal(signal.SIGUSR1, lambda *a: c.send(b"sent after restore"))',
+  '    print("ready", os.getpid(), os.fstat(c.fileno()).st_ino, flush=True)',
+  '    while True: time.sleep(1)',
+  'while True: print("got", server.recv(100).decode(), flush=True)',
+].join('\n');
+
+bedTest('--ext-unix-sk keeps a datagram socket connected outside the tree: after restore it sends to the same peer', async (bed) => {
+  bed.start(['python3', '-c', OUTSIDE_DGRAM]);
+  const [, child, ino] = (await bed.output.next(/^ready/)).split(' ').map(Number) as [number, number, number];
+  bed.adopt(child);
+  const refused = await ferry(['dump', '-t', String(child), '-D', bed.scratch.path('refused')]);
+  assertFailedWith(refused, 'dump', new RegExp(`socket:\\[${ino}\\] of pid ${child} \\(a unix datagram socket\\), whose peer socket:\\[\\d+\\] \\(@ferry-ext-unix-sk-\\d+\\) is outside the dumped tree \\(.*, or dump with --ext-unix-sk to reconnect it to its peer's address at restore\\)`));
+  await dumpAndRestore(child, bed.scratch.path('img'), { dumpArgs: ['--ext-unix-sk'] });
+  process.kill(child, 'SIGUSR1');
+  assert.equal(await bed.output.next(/^got/), 'got sent after restore');
+});

@@ -78,8 +78,12 @@ int main(int argc, char **argv) {
   sendto(named, "from-named", 10, 0, (struct sockaddr *)&ra, ralen);
   sendto(anon, "from-anon", 9, 0, (struct sockaddr *)&ra, ralen);
   sendto(named, "named-again", 11, 0, (struct sockaddr *)&ra, ralen);
-  struct stat before;
-  stat(path, &before);
+  // A datagram socket connected to the receiver, and a stream whose peer wrote and closed.
+  int linked = socket(AF_UNIX, SOCK_DGRAM, 0), orphan[2];
+  if (connect(linked, (struct sockaddr *)&ra, ralen)) { perror("connect"); return 1; }
+  pair_of(SOCK_STREAM, orphan);
+  send(orphan[1], "written before close", 20, 0);
+  close(orphan[1]);
   printf("ready\n");
   wait_for_check_request();
 
@@ -118,6 +122,10 @@ int main(int argc, char **argv) {
     if (from_named) expect(glen == salen && memcmp(&got, &sa, salen) == 0, "datagram %d: its sender address did not come back", i);
     else expect(glen <= sizeof(sa_family_t), "datagram %d came from an unbound socket, now from one of %u bytes", i, glen);
   }
+  expect(send(linked, "linked", 6, 0) == 6, "the connected datagram socket cannot send (errno %d)", errno);
+  expect_read(receiver, "linked", 6, "datagram on a connection made before the dump");
+  expect_read(orphan[0], "written before close", 20, "stream whose peer closed");
+  expect(recv(orphan[0], &c, 1, MSG_DONTWAIT) == 0, "the stream whose peer closed does not read as ended");
   struct sockaddr_un name; socklen_t nlen = sizeof name;
   getsockname(receiver, (struct sockaddr *)&name, &nlen);
   expect(strcmp(name.sun_path, path) == 0, "receiver is bound to %s, not %s", name.sun_path, path);

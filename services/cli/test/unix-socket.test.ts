@@ -2,15 +2,25 @@
 // ways, bound to a path, to an abstract name or unbound, a listener with connections waiting in
 // its accept queue, and who made each (SO_PEERCRED). What cannot come back fails the dump, and a
 // path taken by something else fails the restore, leaving nothing behind.
-import { after } from 'node:test';
+import { after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import {
-  workload, removeBuiltWorkloads, bedTest, dump, dumpAndRestore, restoreDetached, askCheck, ferry, assertFailedWith, alive, treeOf,
+  workload, removeBuiltWorkloads, bedTest, dump, dumpAndRestore, restoreDetached, askCheck, ferry, assertFailedWith, alive, treeOf, sleep,
 } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
+
+/**
+ * A child whose session leader (its python parent) stays outside the dumped tree comes back in
+ * ferry's session, where the bed does not look for it: it is killed when its test ends.
+ */
+const restoredChildren: number[] = [];
+const ending = (pid: number) => restoredChildren.push(pid);
+afterEach(() => {
+  for (const pid of restoredChildren.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
 
 bedTest('stream, datagram and seqpacket sockets come back with their queues, senders, options and shutdowns; a path-bound one rebinds its path', async (bed) => {
   const dir = bed.scratch.path('socks');
@@ -40,7 +50,7 @@ bedTest('a server with an accepted connection and two waiting in its backlog ser
   const path = bed.scratch.path('server.sock');
   const pid = bed.start([workload('unix-server'), path]);
   await bed.output.next(/^ready/);
-  const tree = treeOf(pid);
+  const tree = bed.adoptTree(pid);
   assert.equal(tree.length, 4);
   await dumpAndRestore(pid, bed.scratch.path('img'));
   assert.deepEqual(treeOf(pid), tree);
@@ -63,28 +73,67 @@ bedTest('a restore whose socket path now holds something else fails saying so, a
   assert.equal(fs.readFileSync(`${dir}/dgram.sock`, 'utf8'), 'not a socket');
 });
 
-// A socketpair whose one end stays with a parent outside the dumped tree (python's child is dumped).
-const OUTSIDE_PEER = 'import os, socket, sys, time\na, b = socket.socketpair()\npid = os.fork()\nif pid == 0:\n    a.close()\n    print("ready", os.getpid(), os.fstat(b.fileno()).st_ino, flush=True)\n    while True: time.sleep(1)\nb.close()\nos.waitpid(pid, 0)\n';
+// A socketpair whose one end stays with a parent outside the dumped tree (python's child is
+// dumped); on SIGUSR1 the child sends on its end.
+const OUTSIDE_PEER = [
+  'import os, signal, socket, time',
+  'signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the dumped child is reaped when it dies',
+  'a, b = socket.socketpair()',
+  'pid = os.fork()',
+  'if pid == 0:',
+  '    a.close()',
+  '    signal.signal(signal.SIGUSR1, lambda *x: b.send(b"from the restored child"))',
+  '    print("ready", os.getpid(), os.fstat(b.fileno()).st_ino, flush=True)',
+  '    while True: time.sleep(1)',
+  'b.close()',
+  'while True: time.sleep(1)',
+].join('\n');
 
 bedTest('a socket whose peer is outside the tree fails the dump naming it and what to do, and the process carries on', async (bed) => {
   const parent = bed.start(['python3', '-c', OUTSIDE_PEER]);
   const [, child, ino] = (await bed.output.next(/^ready/)).split(' ').map(Number) as [number, number, number];
   bed.adopt(child);
+  ending(child);
   assert.ok(treeOf(parent).includes(child));
   const r = await ferry(['dump', '-t', String(child), '-D', bed.scratch.path('img')]);
   assertFailedWith(r, 'dump', new RegExp(`unsupported file descriptor \\d+: socket:\\[${ino}\\] of pid ${child} \\(a unix stream socket\\), whose peer socket:\\[\\d+\\] is outside the dumped tree \\(dump with --inherit-fd socket:\\[${ino}\\] to leave it out, then restore with --inherit-fd fd\\[N\\]:socket:\\[${ino}\\]\\)`));
   assert.equal(fs.existsSync(bed.scratch.path('img', 'records.log')), false);
   assert.ok(alive(child));
-  const left = await dump(child, bed.scratch.path('img2'), ['--inherit-fd', `socket:[${ino}]`, '--leave-running']);
-  assert.equal(left.status, 0);
-  await restoreDetachedRefused(bed.scratch.path('img2'), ino);
 });
 
-/** A checkpoint that left the socket out cannot be restored without a replacement for it. */
-async function restoreDetachedRefused(img: string, ino: number): Promise<void> {
-  const r = await ferry(['restore', '-D', img, '-d']);
-  assertFailedWith(r, 'restore', new RegExp(`socket:\\[${ino}\\] \\(fd \\d+ of pid \\d+\\) was left out of the checkpoint: restore with --inherit-fd fd\\[N\\]:socket:\\[${ino}\\]`));
+/** A unix socket of ours connected to a server of ours at PATH; resolves with its fd and what the server reads. */
+async function connectedSocket(path: string): Promise<{ fd: number; received: Promise<string>; close(): void }> {
+  let resolveReceived!: (s: string) => void;
+  const received = new Promise<string>((r) => (resolveReceived = r));
+  const conns: net.Socket[] = [];
+  const server = net.createServer((conn) => { conns.push(conn); conn.on('data', (d) => resolveReceived(String(d))); });
+  await new Promise<void>((r) => server.listen(path, r));
+  const client = net.createConnection(path);
+  await new Promise((r) => client.on('connect', r));
+  // The descriptor under node's socket, which ferry is handed (node keeps it open meanwhile).
+  const fd = (client as unknown as { _handle: { fd: number } })._handle.fd;
+  return { fd, received, close: () => { client.destroy(); for (const c of conns) c.destroy(); server.close(); } };
 }
+
+bedTest('a socket left out with --inherit-fd is refused at restore until a replacement is handed over, which the restored process then uses', async (bed) => {
+  bed.start(['python3', '-c', OUTSIDE_PEER]);
+  const [, child, ino] = (await bed.output.next(/^ready/)).split(' ').map(Number) as [number, number, number];
+  bed.adopt(child);
+  ending(child);
+  const img = bed.scratch.path('img');
+  await dump(child, img, ['--inherit-fd', `socket:[${ino}]`]);
+  const refused = await ferry(['restore', '-D', img, '-d']);
+  assertFailedWith(refused, 'restore', new RegExp(`socket:\\[${ino}\\] \\(fd \\d+ of pid ${child}\\) was left out of the checkpoint: restore with --inherit-fd fd\\[N\\]:socket:\\[${ino}\\]`));
+  const replacement = await connectedSocket(bed.scratch.path('replacement.sock'));
+  try {
+    await restoreDetached(img, ['--inherit-fd', `fd[20]:socket:[${ino}]`], { fds: { 20: replacement.fd } });
+    process.kill(child, 'SIGUSR1');
+    const silence = sleep(10_000).then(() => 'nothing within 10 s');
+    assert.equal(await Promise.race([replacement.received, silence]), 'from the restored child');
+  } finally {
+    replacement.close();
+  }
+});
 
 bedTest('a --leave-running dump takes nothing out of the sockets: their queues are whole afterwards', async (bed) => {
   const dir = bed.scratch.path('socks');
@@ -115,6 +164,7 @@ bedTest('--ext-unix-sk keeps a datagram socket connected outside the tree: after
   bed.start(['python3', '-c', OUTSIDE_DGRAM]);
   const [, child, ino] = (await bed.output.next(/^ready/)).split(' ').map(Number) as [number, number, number];
   bed.adopt(child);
+  ending(child);
   const refused = await ferry(['dump', '-t', String(child), '-D', bed.scratch.path('refused')]);
   assertFailedWith(refused, 'dump', new RegExp(`socket:\\[${ino}\\] of pid ${child} \\(a unix datagram socket\\), whose peer socket:\\[\\d+\\] \\(@ferry-ext-unix-sk-\\d+\\) is outside the dumped tree \\(.*, or dump with --ext-unix-sk to reconnect it to its peer's address at restore\\)`));
   await dumpAndRestore(child, bed.scratch.path('img'), { dumpArgs: ['--ext-unix-sk'] });

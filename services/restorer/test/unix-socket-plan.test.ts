@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KindPayloads } from '@ferry/proto';
 import { planRestore } from '../src/index.js';
+import { Restoration } from '../src/restoration.js';
+import { silentLog } from '../src/log.js';
 import { memoryImage, type SampleRecord } from './memory-image.js';
 import { sampleTree, fd } from './samples.js';
 
@@ -38,6 +40,16 @@ test('a pair, a listener with a connection waiting, and an orphan plan with a un
   ]));
   const built = { has: () => true, task: () => { throw new Error('not run here'); } };
   assert.deepEqual(plan.kinds.flatMap((k) => k.part.participants?.RESTORE?.(built, new Map()) ?? []).map((p) => p.name), ['unix sockets']);
+});
+
+test('the sockets are made in RESTORE once every task exists, before any task takes its descriptors', () => {
+  const image = imageWith([sock('file:a', 1n, { peerIno: 2n }), sock('file:b', 2n, { peerIno: 1n })]);
+  const restoration = new Restoration(image, planRestore(image), { log: silentLog, inherited: new Map(), shellJob: false, foreground: false, consumePages: false });
+  try {
+    assert.deepEqual(restoration.tasks().map((p) => p.name).slice(0, 2), ['unix sockets', 'task 100']);
+  } finally {
+    restoration.close();
+  }
 });
 
 test('a damaged link between unix sockets is refused naming the record', () => {

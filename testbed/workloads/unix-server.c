@@ -1,4 +1,4 @@
-// A server on a unix stream socket at argv[1] (backlog 4) with three clients it forked: one
+// A server on a unix stream socket at argv[1] (a path, or @NAME for an abstract name; backlog 4) with three clients it forked: one
 // accepted, with bytes queued both ways ("early" to the server, "welcome" to the client), and two
 // still waiting in the accept queue. On SIGUSR1 it reads the queued bytes, accepts the waiting
 // two, greets all three and checks what they answer (each checks its own queue and that its peer
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +16,7 @@
 #include "check.h"
 
 static struct sockaddr_un addr;
+static socklen_t addr_len = sizeof addr;
 
 static pid_t peer_pid(int fd) {
   struct ucred cr; socklen_t len = sizeof cr;
@@ -24,7 +26,7 @@ static pid_t peer_pid(int fd) {
 
 static int connect_to_server(void) {
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr)) { perror("connect"); _exit(1); }
+  if (connect(fd, (struct sockaddr *)&addr, addr_len)) { perror("connect"); _exit(1); }
   return fd;
 }
 
@@ -59,9 +61,14 @@ int main(int argc, char **argv) {
   if (argc < 2) return 2;
   addr.sun_family = AF_UNIX;
   snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
-  unlink(argv[1]);
+  if (argv[1][0] == '@') {
+    addr.sun_path[0] = 0;
+    addr_len = offsetof(struct sockaddr_un, sun_path) + strlen(argv[1]);
+  } else {
+    unlink(argv[1]);
+  }
   int listener = socket(AF_UNIX, SOCK_STREAM, 0), report[2], go[2];
-  if (bind(listener, (struct sockaddr *)&addr, sizeof addr) || listen(listener, 4)) { perror("listen"); return 1; }
+  if (bind(listener, (struct sockaddr *)&addr, addr_len) || listen(listener, 4)) { perror("listen"); return 1; }
   pipe(report); pipe(go);
   pid_t early = fork();
   if (early == 0) {
@@ -76,8 +83,9 @@ int main(int argc, char **argv) {
   send(accepted, "welcome", 7, 0);
   char c;
   read(report[0], &c, 1);
-  pid_t waiting[2] = { waiting_client(report[1]), waiting_client(report[1]) };
-  read(report[0], &c, 1); read(report[0], &c, 1);
+  // One after the other, so that the accept queue holds them in this order.
+  pid_t waiting[2];
+  for (int i = 0; i < 2; i++) { waiting[i] = waiting_client(report[1]); read(report[0], &c, 1); }
   printf("ready %d %d %d\n", early, waiting[0], waiting[1]);
   wait_for_check_request();
 

@@ -4,6 +4,7 @@
 // path taken by something else fails the restore, leaving nothing behind.
 import { after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import {
@@ -34,28 +35,20 @@ bedTest('stream, datagram and seqpacket sockets come back with their queues, sen
   assert.equal(await askCheck(pid, bed.output), 'check ok');
 });
 
-/** One line from the server at PATH, as a client outside the tree reads it. */
-function readLineFrom(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = net.createConnection(path);
-    let got = '';
-    c.setTimeout(5000, () => c.destroy(new Error(`no answer from ${path}`)));
-    c.on('data', (d) => (got += d));
-    c.on('end', () => resolve(got));
-    c.on('error', reject);
-  });
-}
+/** What the server at ADDRESS (a path, or @NAME) says to a client outside the tree. */
+const CLIENT = 'import socket, sys\na = sys.argv[1]\ns = socket.socket(socket.AF_UNIX)\ns.settimeout(5)\ns.connect("\\0" + a[1:] if a[0] == "@" else a)\nsys.stdout.write(s.recv(100).decode())\n';
+const answerTo = (address: string) => execFileSync('python3', ['-c', CLIENT, address], { encoding: 'utf8' });
 
-bedTest('a server with an accepted connection and two waiting in its backlog serves them all after restore, and a new client too', async (bed) => {
-  const path = bed.scratch.path('server.sock');
-  const pid = bed.start([workload('unix-server'), path]);
+for (const where of ['a path', 'an abstract name'] as const) bedTest(`a server on ${where} with an accepted connection and two waiting in its backlog serves them all after restore, and a new client too`, async (bed) => {
+  const address = where === 'a path' ? bed.scratch.path('server.sock') : `@ferry-unix-server-${process.pid}-${Date.now()}`;
+  const pid = bed.start([workload('unix-server'), address]);
   await bed.output.next(/^ready/);
   const tree = bed.adoptTree(pid);
   assert.equal(tree.length, 4);
   await dumpAndRestore(pid, bed.scratch.path('img'));
   assert.deepEqual(treeOf(pid), tree);
   assert.equal(await askCheck(pid, bed.output), 'check ok');
-  assert.equal(await readLineFrom(path), 'served\n');
+  assert.equal(answerTo(address), 'served\n');
 });
 
 bedTest('a restore whose socket path now holds something else fails saying so, and leaves no process', async (bed) => {

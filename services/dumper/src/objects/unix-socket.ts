@@ -59,7 +59,7 @@ function acceptQueue(d: UnixDiag, table: UnixSocketTable, what: string): bigint[
 }
 
 /** A connecting socket's bytes sent to a connection still waiting to be accepted cannot be read without accepting it. */
-function unsentToWaiting(pid: number, info: FdInfo, copy: number, table: UnixSocketTable, what: string): string | null {
+function unsentToWaiting(info: FdInfo, copy: number, table: UnixSocketTable, what: string): string | null {
   const listener = table.waitingIn.get(Number(SOCKET.exec(info.target)![1]));
   if (listener === undefined) return null;
   const unsent = unsentBytes(copy);
@@ -88,7 +88,7 @@ export const describeUnixSocket: FileDescriber = (pid, info, id, ctx) => {
   if (typeof waiting === 'string') return waiting;
   const copy = copyFdOf(pid, info.fd);
   try {
-    const unsent = unsentToWaiting(pid, info, copy, table, what);
+    const unsent = unsentToWaiting(info, copy, table, what);
     if (unsent) return unsent;
     const queued = ctx.contents && d.state !== UNIX_STATES.LISTENING ? readQueue(copy, d.type, d.rqueue, what) : [];
     if (typeof queued === 'string') return queued;

@@ -41,6 +41,7 @@ export const unixSocketKind: ObjectKind = {
     for (const s of sockets) if (!holderOf.has(s.id)) throw new PlanError(`image: unix socket ${s.id} is held by no live task`);
     let inherited: ReadonlyMap<string, number> = new Map();
     return {
+      // Nothing is opened in RESTORE_SHARED: it is where the kind hears which sockets the caller hands over.
       open: (ctx) => { inherited = ctx.inherited; },
       participants: {
         RESTORE: (built, opened) => [{

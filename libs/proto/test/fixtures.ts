@@ -186,6 +186,12 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     ],
   },
   eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
+  'unix-socket': {
+    id: 'file:100:10', ino: 0xfffffffffn, type: 2, state: 1, flags: 0o4002, name: Buffer.from('/run/x.sock'), nameUnlinked: false,
+    peerIno: 0n, peerName: Buffer.from('\0peer'), peerClosed: false, shutdown: 2, backlog: 0, acceptQueue: [],
+    rcvbuf: 425984, sndbuf: 2147483647, passcred: true, passsec: false, peekOff: -1, rcvtimeoUs: 0xfffffffffffn, sndtimeoUs: 0n,
+    creatorPid: 4194304, queued: [{ data: filled(70000, 9), sender: Buffer.from('\0a') }, { data: Buffer.alloc(0), sender: Buffer.alloc(0) }],
+  },
 };
 
 export const INVENTORY: LocalInventory = { ...SAMPLES.inventory, checkpointId: undefined };

@@ -32,6 +32,8 @@ export interface DumpOptions {
   external?: string[];
   /** The most bytes of a ghost file (unlinked, still open) the checkpoint keeps; GHOST_LIMIT_DEFAULT unless given. */
   ghostLimit?: number;
+  /** --ext-unix-sk: datagram sockets connected outside the tree reconnect to their peer's address at restore. */
+  extUnixSk?: boolean;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -114,8 +116,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   const running = runningTree(pid);
-  const ghostLimit = opts.ghostLimit ?? GHOST_LIMIT_DEFAULT;
-  const external = checkOpenFiles(pid, running, opts.external ?? [], ghostLimit);
+  const fileOptions = { ghostLimit: opts.ghostLimit ?? GHOST_LIMIT_DEFAULT, extUnixSk: !!opts.extUnixSk };
+  const external = checkOpenFiles(pid, running, opts.external ?? [], fileOptions);
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
@@ -145,7 +147,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, ghostLimit), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, fileOptions), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
     await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();

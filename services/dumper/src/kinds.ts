@@ -15,6 +15,7 @@ import { ttyCollector } from './objects/tty.js';
 import { describeExternal } from './objects/external.js';
 import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
+import { describeUnixSocket } from './objects/unix-socket.js';
 import { describeEventPoll } from './objects/eventpoll.js';
 import { describeTimerFd } from './objects/timerfd.js';
 import { describeSignalFd } from './objects/signalfd.js';
@@ -57,6 +58,7 @@ export const fileDescribers: readonly FileDescriber[] = [
   describeUncarried,
   describePipe,
   describeEventFd,
+  describeUnixSocket,
   describeEventPoll,
   describeTimerFd,
   describeSignalFd,

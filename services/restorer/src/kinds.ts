@@ -7,6 +7,7 @@ import { eventFdKind } from './objects/eventfd.js';
 import { timerFdKind } from './objects/timerfd.js';
 import { signalFdKind } from './objects/signalfd.js';
 import { inotifyKind } from './objects/inotify.js';
+import { unixSocketKind } from './objects/unix-socket.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
@@ -39,6 +40,7 @@ export const KINDS: readonly ObjectKind[] = [
   signalFdKind,
   inotifyKind,
   memFdKind,
+  unixSocketKind,
   memoryKind,
   fdKind,
   pidFdKind,

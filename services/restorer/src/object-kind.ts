@@ -67,8 +67,13 @@ export interface KindPart {
   perTask?: { RESTORE?(ctx: TaskContext): void };
   /** Work inside each thread's participant (`thread TID`), the leader's last. */
   perThread?: { RESTORE_SIGCHLD?(ctx: ThreadContext): void; RESTORE_CREDS?(ctx: ThreadContext): void };
-  /** Participants of the kind's own: in RESTORE_SIGCHLD, before the leader helpers go and the threads take their signals. */
-  participants?: { RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
+  /**
+   * Participants of the kind's own. RESTORE: before the tasks' own, for objects that must be made
+   * inside a task by injected calls (every task exists by then) and that ferry then takes into
+   * `opened` (a socket, whose peer sees who made it). RESTORE_SIGCHLD: before the leader helpers
+   * go and the threads take their signals.
+   */
+  participants?: { RESTORE?(tree: BuiltTree, opened: Map<string, number>): Participant[]; RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
 }
 
 /** One kind of object of the checkpoint, as the restorer sees it. */

@@ -121,10 +121,11 @@ export class Restoration {
     });
   }
 
-  /** Each task joins its group and is rebuilt; then each thread takes its own state. */
+  /** The kinds' own participants; then each task joins its group and is rebuilt, and each thread takes its own state. */
   tasks(): Participant[] {
     const inTree = (pid: number) => this.made.has(pid) || this.leaders.has(pid);
-    return this.plan.live.flatMap((p) => [
+    const kindsFirst = this.plan.kinds.flatMap(({ part }) => part.participants?.RESTORE?.(this.built, this.opened) ?? []);
+    return [...kindsFirst, ...this.plan.live.flatMap((p) => [
       {
         name: `task ${p.task.pid}`,
         work: () => {
@@ -134,14 +135,13 @@ export class Restoration {
         },
       },
       ...this.threadsOf(p, (task, core) => restoreThreadState(task.thread(core.tid), core)),
-    ]);
+    ])];
   }
 
   /** The kinds' own participants, then the leader helpers go, then every thread's signals. */
   sigchld(): Participant[] {
-    const built: BuiltTree = { has: (pid) => this.made.has(pid), task: (pid) => this.taskOf(pid) };
     return [
-      ...this.plan.kinds.flatMap(({ part }) => part.participants?.RESTORE_SIGCHLD?.(built) ?? []),
+      ...this.plan.kinds.flatMap(({ part }) => part.participants?.RESTORE_SIGCHLD?.(this.built) ?? []),
       ...this.plan.leaderHelpers.map((h) => ({
         name: `helper ${h.pid}`,
         work: () => {
@@ -232,6 +232,8 @@ export class Restoration {
   private sharedContext(): SharedContext {
     return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob };
   }
+
+  private readonly built: BuiltTree = { has: (pid) => this.made.has(pid), task: (pid) => this.taskOf(pid) };
 
   private get seed(): Stub {
     if (!this.stub) throw new Error('the restore stub was not started');

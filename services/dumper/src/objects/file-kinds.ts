@@ -21,12 +21,20 @@ export interface DescribeContext {
    * the freeze, when the running tree may change it under the copy.
    */
   readonly contents: boolean;
-  /** The most bytes of an unlinked file still open (a ghost file) the dump keeps (--ghost-limit). */
-  readonly ghostLimit: number;
+  /** What the user asked of file kinds at dump (--ghost-limit, --ext-unix-sk). */
+  readonly options: FileOptions;
 }
 
-export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, ghostLimit: number, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], contents, ghostLimit };
+/** The dump's options that file kinds read. */
+export interface FileOptions {
+  /** The most bytes of an unlinked file still open (a ghost file) the dump keeps (--ghost-limit). */
+  readonly ghostLimit: number;
+  /** --ext-unix-sk: a datagram socket connected outside the tree is kept, to reconnect to its peer's address. */
+  readonly extUnixSk: boolean;
+}
+
+export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, options: FileOptions, contents = true): DescribeContext {
+  return { describers, tree: new Set(tree), external, seen: [], contents, options };
 }
 
 /**

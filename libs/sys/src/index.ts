@@ -31,3 +31,4 @@ export * from './timerfd.js';
 export * from './signalfd.js';
 export * from './timers.js';
 export * from './inotify.js';
+export * from './sysvipc.js';

@@ -12,6 +12,7 @@ import { mmCollector } from './objects/mm.js';
 import { vmaCollector } from './objects/vma.js';
 import { pagesCollector } from './objects/pages.js';
 import { ttyCollector } from './objects/tty.js';
+import { sysvShmCollector } from './objects/sysvshm.js';
 import { describeExternal } from './objects/external.js';
 import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
@@ -41,8 +42,8 @@ export const taskCollectors: readonly TaskCollector[] = [
   pagesCollector,
 ];
 
-/** Whole-tree kinds that need every task's files known. */
-export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector];
+/** Whole-tree kinds that need every task's files or mappings known. */
+export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, sysvShmCollector];
 
 /**
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External

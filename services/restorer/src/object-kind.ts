@@ -69,6 +69,8 @@ export interface KindPart {
   perThread?: { RESTORE_SIGCHLD?(ctx: ThreadContext): void; RESTORE_CREDS?(ctx: ThreadContext): void };
   /** Participants of the kind's own: in RESTORE_SIGCHLD, before the leader helpers go and the threads take their signals. */
   participants?: { RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
+  /** After a failed restore: removes what the kind made that outlives the tree's processes (IPC objects). */
+  undo?(): void;
 }
 
 /** One kind of object of the checkpoint, as the restorer sees it. */

@@ -13,9 +13,10 @@ function kindOf(m: MapEntry): VmaKind | 'skip' {
   if (m.path === '[vvar]') return VmaKind.VVAR;
   if (m.path === '[vvar_vclock]') return VmaKind.VVAR_VCLOCK;
   if (m.path === '[vsyscall]') return 'skip';
+  if (m.path.startsWith('/SYSV')) return VmaKind.SYSV_SHM;
   const shared = m.perms[3] === 's';
   const isFile = m.inode !== 0n && m.path.startsWith('/');
-  if (shared) return isFile && !m.path.startsWith('/dev/zero') && !m.path.startsWith('/SYSV') ? VmaKind.FILE_SHARED : VmaKind.ANON_SHARED;
+  if (shared) return isFile && !m.path.startsWith('/dev/zero') ? VmaKind.FILE_SHARED : VmaKind.ANON_SHARED;
   return isFile ? VmaKind.FILE_PRIVATE : VmaKind.ANON_PRIVATE;
 }
 
@@ -28,7 +29,6 @@ function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
   for (const m of maps) {
     const kind = kindOf(m);
     if (kind === 'skip') continue;
-    if (m.path.startsWith('/SYSV')) throw new Error(`pid ${pid}: System V shared memory at 0x${m.start.toString(16)} is not supported yet`);
     let fileSize = 0n;
     if (kind === VmaKind.FILE_PRIVATE || kind === VmaKind.FILE_SHARED) {
       if (m.path.endsWith(' (deleted)')) throw new Error(`pid ${pid}: mapping of a deleted file ${m.path} is not supported yet`);
@@ -49,7 +49,8 @@ function describeVmas(pid: number, maps: MapEntry[]): Vma[] {
       fileSize,
       growsdown: m.vmFlags.includes('gd'),
       advice: m.vmFlags.filter((f) => RESTORABLE_ADVICE.has(f)),
-      shmid: kind === VmaKind.ANON_SHARED ? m.inode : 0n,
+      // maps shows a System V attach's segment id as its inode.
+      shmid: kind === VmaKind.ANON_SHARED || kind === VmaKind.SYSV_SHM ? m.inode : 0n,
     });
   }
   return out;

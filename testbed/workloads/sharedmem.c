@@ -1,7 +1,8 @@
 // Shared memory between a parent and its child, checked by the program itself: `sharedmem posix
 // NAME` maps a POSIX shared memory object (shm_open, kept open as an fd too), `sharedmem sysv KEY`
 // a System V segment of that key attached by both, plus a private segment (IPC_PRIVATE) that only
-// the child attaches. Both fill the memory with a pattern before the dump. On SIGUSR1 the parent
+// the child attaches (and with a third argument `rmid` marks for removal, IPC_RMID, once it has
+// it attached, as programs do to leave nothing behind). Both fill the memory with a pattern before the dump. On SIGUSR1 the parent
 // writes a new number into the shared mailbox page, pokes the child, and waits for the child to
 // answer through the same page: only memory still shared after restore carries the answer. The
 // parent also checks what the kernel says of its segment (id, key, size, mode, attaches).
@@ -28,16 +29,16 @@ static void on_usr2(int sig) { (void)sig; poked = 1; }
 // The last page: [0] the parent's number, [1] the child's answer, [2] what the child found wrong.
 static volatile uint64_t *mailbox(uint64_t *area) { return (volatile uint64_t *)((char *)area + PATTERN_BYTES); }
 
-enum { CHILD_OK, CHILD_SHARED_PATTERN, CHILD_PRIVATE_PATTERN, CHILD_PRIVATE_STAT };
+enum { CHILD_OK, CHILD_SHARED_PATTERN, CHILD_PRIVATE_PATTERN, CHILD_PRIVATE_STAT, CHILD_PRIVATE_REMOVAL };
 
-static void child_loop(uint64_t *area, int private_id) {
+static void child_loop(uint64_t *area, int private_id, int rmid) {
   uint64_t *private_area = NULL;
   if (private_id >= 0) {
     private_area = shmat(private_id, NULL, 0);
     if (private_area == (void *)-1) _exit(3);
     fill(private_area, PRIVATE_SIZE, SEED + 1);
+    if (rmid && shmctl(private_id, IPC_RMID, NULL) != 0) _exit(4);
   }
-  signal(SIGUSR2, on_usr2);
   volatile uint64_t *box = mailbox(area);
   for (;;) {
     usleep(2000);  // polls the flag: a signal before pause() would be lost to it
@@ -51,6 +52,7 @@ static void child_loop(uint64_t *area, int private_id) {
         if (private_area[i] != word(SEED + 1, i)) { code = CHILD_PRIVATE_PATTERN; break; }
       struct shmid_ds ds;
       if (shmctl(private_id, IPC_STAT, &ds) != 0 || ds.shm_segsz != PRIVATE_SIZE || ds.shm_nattch != 1) code = CHILD_PRIVATE_STAT;
+      else if (rmid != ((ds.shm_perm.mode & SHM_DEST) != 0)) code = CHILD_PRIVATE_REMOVAL;
     }
     box[2] = code;
     box[1] = box[0];
@@ -78,8 +80,9 @@ int main(int argc, char **argv) {
     if (area == (void *)-1) { perror("shmat"); return 1; }
   }
   fill(area, PATTERN_BYTES, SEED);
+  signal(SIGUSR2, on_usr2);  // before the fork: a poke must never find the child without it
   pid_t child = fork();
-  if (child == 0) child_loop(area, private_id);
+  if (child == 0) child_loop(area, private_id, argc > 3 && strcmp(argv[3], "rmid") == 0);
   volatile uint64_t *box = mailbox(area);
   // The child has attached its private segment once it answers a first time.
   for (int i = 0; i < 1000 && private_id >= 0; i++) {

@@ -5,7 +5,9 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, dumpAndRestore, askCheck, ferry, assertFailedWith, assertNothingLeft, type TestBed } from '@ferry/testbed';
+import {
+  workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, dumpAndRestore, askCheck, ferry, assertFailedWith, assertNothingLeft, launch, alive, waitGone, waitUntil, type TestBed,
+} from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -109,3 +111,63 @@ bedTest('a restore failing after it made the System V segments removes them, and
     removeSegments(ids);
   }
 });
+
+bedTest('a System V segment the program had removed (IPC_RMID) while attached comes back attached and still removed', async (bed) => {
+  let ids: number[] = [];
+  try {
+    const pid = bed.start([workload('sharedmem'), 'sysv', sysvKey(4), 'rmid']);
+    const [, child, id, privateId] = (await bed.output.next(/^ready/)).split(' ').map(Number);
+    bed.adopt(child!);
+    ids = [id!, privateId!];
+    assert.equal(await askCheck(pid, bed.output), 'check ok', 'before the dump');
+    await dumpAndRestore(pid, bed.scratch.path('img'));
+    assert.equal(await askCheck(pid, bed.output), 'check ok');
+    const [key, , nattch] = segments([privateId!]).get(privateId!) ?? [];
+    assert.deepEqual([key, nattch], ['0', '1'], 'the removed segment is attached by the child alone, with no key');
+    process.kill(child!, 'SIGKILL'); // a zombie then, its parent does not wait: but its memory is gone
+    await waitUntil('the removed segment goes with its last attach', () => segments([privateId!]).size === 0);
+  } finally {
+    removeSegments(ids);
+  }
+});
+
+bedTest('a System V segment also attached outside the tree makes the dump fail naming it, and the tree goes on', async (bed) => {
+  let ids: number[] = [];
+  try {
+    const started = await startSysv(bed, sysvKey(5));
+    ids = started.ids;
+    const [id] = ids;
+    // Another process attaches the tree's segment and holds it.
+    const outsider = bed.adopt(launch(['python3', '-c', `import ctypes, time; ctypes.CDLL(None).shmat(${id}, None, 0); print('attached', flush=True); time.sleep(60)`], { output: bed.scratch.path('outsider') }));
+    await waitUntil('the outsider attached', () => segments([id!]).get(id!)?.[2] === '3');
+    const img = bed.scratch.path('img');
+    assertFailedWith(await ferry(['dump', '-t', String(started.pid), '-D', img]), 'dump',
+      `System V segment ${id} (key ${sysvKey(5)}) is attached 3 times, 2 of them in the tree: a process outside it shares the segment`);
+    assert.equal(fs.existsSync(`${img}/records.log`), false, 'no image');
+    assert.ok(alive(outsider));
+    process.kill(outsider, 'SIGKILL');
+    await waitGone(outsider);
+    assert.equal(await askCheck(started.pid, bed.output), 'check ok', 'the tree goes on');
+  } finally {
+    removeSegments(ids);
+  }
+});
+
+for (const what of ['sem', 'msg'] as const) {
+  const name = what === 'sem' ? 'semaphore set' : 'message queue';
+  bedTest(`a System V ${name} the tree uses makes the dump fail naming it, and the program goes on with it`, async (bed) => {
+    const key = sysvKey(what === 'sem' ? 6 : 7);
+    let id: number | undefined;
+    try {
+      const pid = bed.start([workload('sysv-sem-msg'), what, key]);
+      id = Number((await bed.output.next(/^ready/)).split(' ')[1]);
+      const img = bed.scratch.path('img');
+      assertFailedWith(await ferry(['dump', '-t', String(pid), '-D', img]), 'dump',
+        `pid ${pid} uses System V ${name} ${id} (key ${key}): ferry cannot carry System V semaphores or message queues (they belong to the IPC namespace, not to a process)`);
+      assert.equal(fs.existsSync(`${img}/records.log`), false, 'no image');
+      assert.equal(await askCheck(pid, bed.output), 'check ok', 'the program goes on');
+    } finally {
+      if (id !== undefined) spawnSync('ipcrm', [what === 'sem' ? '-s' : '-q', String(id)]);
+    }
+  });
+}

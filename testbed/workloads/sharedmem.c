@@ -1,6 +1,7 @@
 // Shared memory between a parent and its child, checked by the program itself: `sharedmem posix
 // NAME` maps a POSIX shared memory object (shm_open, kept open as an fd too), `sharedmem sysv KEY`
-// a System V segment of that key attached by both, plus a private segment (IPC_PRIVATE) that only
+// a System V segment of that key attached by both (the child also has a read-only attach of most
+// of it), plus a private segment (IPC_PRIVATE) that only
 // the child attaches (and with a third argument `rmid` marks for removal, IPC_RMID, once it has
 // it attached, as programs do to leave nothing behind). Both fill the memory with a pattern before the dump. On SIGUSR1 the parent
 // writes a new number into the shared mailbox page, pokes the child, and waits for the child to
@@ -29,10 +30,32 @@ static void on_usr2(int sig) { (void)sig; poked = 1; }
 // The last page: [0] the parent's number, [1] the child's answer, [2] what the child found wrong.
 static volatile uint64_t *mailbox(uint64_t *area) { return (volatile uint64_t *)((char *)area + PATTERN_BYTES); }
 
-enum { CHILD_OK, CHILD_SHARED_PATTERN, CHILD_PRIVATE_PATTERN, CHILD_PRIVATE_STAT, CHILD_PRIVATE_REMOVAL };
+enum { CHILD_OK, CHILD_SHARED_PATTERN, CHILD_PRIVATE_PATTERN, CHILD_PRIVATE_STAT, CHILD_PRIVATE_REMOVAL, CHILD_READONLY_VIEW };
 
-static void child_loop(uint64_t *area, int private_id, int rmid) {
+/** Whether the mapping at ADDR shows PERMS in /proc/self/maps. */
+static int mapped_as(const void *addr, const char *perms) {
+  FILE *maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  int found = 0;
+  while (maps && fgets(line, sizeof line, maps)) {
+    unsigned long start;
+    char p[8];
+    if (sscanf(line, "%lx-%*x %7s", &start, p) == 2 && start == (unsigned long)addr) { found = strcmp(p, perms) == 0; break; }
+  }
+  if (maps) fclose(maps);
+  return found;
+}
+
+static void child_loop(uint64_t *area, int id, int private_id, int rmid) {
   uint64_t *private_area = NULL;
+  // A second attach of the shared segment, read-only, whose first page the child gave back: an
+  // attach comes back with its protection and only the part the program kept.
+  const uint64_t *readonly_view = NULL;
+  if (id >= 0) {
+    char *view = shmat(id, NULL, SHM_RDONLY);
+    if (view == (void *)-1 || munmap(view, 4096) != 0) _exit(5);
+    readonly_view = (const uint64_t *)(view + 4096);
+  }
   if (private_id >= 0) {
     private_area = shmat(private_id, NULL, 0);
     if (private_area == (void *)-1) _exit(3);
@@ -47,6 +70,11 @@ static void child_loop(uint64_t *area, int private_id, int rmid) {
     uint64_t code = CHILD_OK;
     for (size_t i = 0; i < PATTERN_BYTES / 8; i++)
       if (area[i] != word(SEED, i)) { code = CHILD_SHARED_PATTERN; break; }
+    if (readonly_view) {
+      for (size_t i = 0; i < (PATTERN_BYTES - 4096) / 8; i++)
+        if (readonly_view[i] != word(SEED, i + 4096 / 8)) { code = CHILD_READONLY_VIEW; break; }
+      if (!mapped_as(readonly_view, "r--s") || mapped_as((const char *)readonly_view - 4096, "r--s")) code = CHILD_READONLY_VIEW;
+    }
     if (private_area) {
       for (size_t i = 0; i < PRIVATE_SIZE / 8; i++)
         if (private_area[i] != word(SEED + 1, i)) { code = CHILD_PRIVATE_PATTERN; break; }
@@ -82,9 +110,9 @@ int main(int argc, char **argv) {
   fill(area, PATTERN_BYTES, SEED);
   signal(SIGUSR2, on_usr2);  // before the fork: a poke must never find the child without it
   pid_t child = fork();
-  if (child == 0) child_loop(area, private_id, argc > 3 && strcmp(argv[3], "rmid") == 0);
+  if (child == 0) child_loop(area, id, private_id, argc > 3 && strcmp(argv[3], "rmid") == 0);
   volatile uint64_t *box = mailbox(area);
-  // The child has attached its private segment once it answers a first time.
+  // The child has made its attaches once it holds its private segment.
   for (int i = 0; i < 1000 && private_id >= 0; i++) {
     struct shmid_ds ds;
     if (shmctl(private_id, IPC_STAT, &ds) == 0 && ds.shm_nattch == 1) break;
@@ -116,7 +144,7 @@ int main(int argc, char **argv) {
         expect(ds.shm_perm.__key == key, "segment %d has key %#x, not %#x", id, ds.shm_perm.__key, key);
         expect(ds.shm_segsz == SIZE, "segment %d is %zu bytes", id, ds.shm_segsz);
         expect((ds.shm_perm.mode & 0777) == 0640, "segment %d has mode %o", id, ds.shm_perm.mode & 0777);
-        expect(ds.shm_nattch == 2, "segment %d has %lu attaches, not 2", id, (unsigned long)ds.shm_nattch);
+        expect(ds.shm_nattch == 3, "segment %d has %lu attaches, not 3", id, (unsigned long)ds.shm_nattch);
       }
       expect(shmget(key, 0, 0) == id, "key %#x does not lead to segment %d", key, id);
     }

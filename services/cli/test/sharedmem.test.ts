@@ -139,10 +139,10 @@ bedTest('a System V segment also attached outside the tree makes the dump fail n
     const [id] = ids;
     // Another process attaches the tree's segment and holds it.
     const outsider = bed.adopt(launch(['python3', '-c', `import ctypes, time; ctypes.CDLL(None).shmat(${id}, None, 0); print('attached', flush=True); time.sleep(60)`], { output: bed.scratch.path('outsider') }));
-    await waitUntil('the outsider attached', () => segments([id!]).get(id!)?.[2] === '3');
+    await waitUntil('the outsider attached', () => segments([id!]).get(id!)?.[2] === '4');
     const img = bed.scratch.path('img');
     assertFailedWith(await ferry(['dump', '-t', String(started.pid), '-D', img]), 'dump',
-      `System V segment ${id} (key ${sysvKey(5)}) is attached 3 times, 2 of them in the tree: a process outside it shares the segment`);
+      `System V segment ${id} (key ${sysvKey(5)}) is attached 4 times, 3 of them in the tree: a process outside it shares the segment`);
     assert.equal(fs.existsSync(`${img}/records.log`), false, 'no image');
     assert.ok(alive(outsider));
     process.kill(outsider, 'SIGKILL');

@@ -19,7 +19,7 @@ const RUN_LIMIT = 8 << 20;
 /** Which pages of a VMA hold data that only the process has (the rest comes back by itself). */
 function wanted(kind: VmaKind, flags: number): boolean {
   // A segment's page may be in memory without being in this task's page tables (another task
-  // touched it, or none does now): the whole segment is read from its first attach.
+  // touched it, or none does now): every page an attach maps is read.
   if (kind === VmaKind.SYSV_SHM) return true;
   if (kind === VmaKind.FILE_PRIVATE) return (flags & SWAPPED) !== 0 || ((flags & PRESENT) !== 0 && (flags & FILE_OR_SHARED) === 0);
   return (flags & (PRESENT | SWAPPED)) !== 0;
@@ -79,10 +79,12 @@ function runBuffers(): Buffer[] {
 /**
  * Copies the pages into the sink. Two buffers alternate so that reading the next run from the
  * task overlaps with storing the previous one. Shared anonymous memory is dumped once, by the
- * first task of the dump that maps it (`shmDumped` remembers which), and so is a System V segment.
+ * first task of the dump that maps it (`shmDumped` remembers which), and so is each part of a
+ * System V segment that attaches map.
  */
 export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<string>): Promise<bigint> {
-  const sharedKey = (v: Vma) => `${VmaKind[v.kind]}:${v.shmid}`;
+  // A System V attach may map only part of its segment: what an earlier task dumped counts only for the same part.
+  const sharedKey = (v: Vma) => (v.kind === VmaKind.SYSV_SHM ? `sysv:${v.shmid}:${v.pgoff}:${v.end - v.start}` : `shmem:${v.shmid}`);
   const isShared = (v: Vma) => v.kind === VmaKind.ANON_SHARED || v.kind === VmaKind.SYSV_SHM;
   const skip = (v: Vma) => isShared(v) && shmDumped.has(sharedKey(v));
   const buffers = runBuffers();
@@ -106,7 +108,7 @@ export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: Re
   return total;
 }
 
-/** Per dump: the shared memory (shmem inode or System V id, by kind) a task of it has dumped already. */
+/** Per dump: the shared memory (shmem inode, or System V id and part) a task of it has dumped already. */
 const sharedDumped = new WeakMap<DumpContext, Set<string>>();
 
 export const pagesCollector: TaskCollector = {

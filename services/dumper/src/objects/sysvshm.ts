@@ -8,7 +8,7 @@ const keyName = (key: number) => (key === 0 ? 'IPC_PRIVATE' : `key 0x${(key >>> 
 
 /**
  * The System V shared memory segments the tree has attached: their key, id, size, owner and
- * mode; their contents go with the pages of their first attach. A segment also attached outside
+ * mode; their contents go with the pages of their attaches. A segment also attached outside
  * the tree is refused: after a restore the two sides would no longer share it.
  */
 export const sysvShmCollector: TreeCollector = {

@@ -65,7 +65,7 @@ function makeSegment(s: SysvShm): void {
 /**
  * System V shared memory: each segment is made again in ferry's IPC namespace with its id, key,
  * size, owner and mode before any task exists; every task attaches it where it had it (in its
- * mappings' work), the first one's pages fill it, and a segment the program had removed is
+ * mappings' work), the pages of its attaches fill it, and a segment the program had removed is
  * removed again once every task has it attached.
  */
 export const sysvShmKind: ObjectKind = {

@@ -185,6 +185,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
       { wd: 0x7fffffff, path: '/', mask: 0x100, ino: 2n, sdev: 0xffffffff },
     ],
   },
+  sysvshm: { id: 0x7fffffff, key: -1, size: 0x7ffffffff000n, mode: 0o777, uid: 0xffffffff, gid: 0xfffffffe, cuid: 0xfffffffd, cgid: 0xfffffffc, removed: false },
   eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
   'unix-socket': {
     id: 'file:100:10', ino: 0xfffffffffn, type: 2, state: 1, flags: 0o4002, name: Buffer.from('/run/x.sock'), nameUnlinked: false,

@@ -12,6 +12,8 @@ import { mmCollector } from './objects/mm.js';
 import { vmaCollector } from './objects/vma.js';
 import { pagesCollector } from './objects/pages.js';
 import { ttyCollector } from './objects/tty.js';
+import { sysvShmCollector } from './objects/sysvshm.js';
+import { sysvSemMsgCollector } from './objects/sysvsemmsg.js';
 import { describeExternal } from './objects/external.js';
 import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
@@ -29,8 +31,8 @@ import { describeGhost } from './objects/ghost.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
-/** Whole-tree kinds written before any task's. */
-export const treeCollectorsBeforeTasks: readonly TreeCollector[] = [pstreeCollector];
+/** Whole-tree kinds written before any task's (and the refusal of what the tree uses that cannot be carried). */
+export const treeCollectorsBeforeTasks: readonly TreeCollector[] = [pstreeCollector, sysvSemMsgCollector];
 
 /** Every task's records, the task's own kinds one after the other; pages need the mappings written before them. */
 export const taskCollectors: readonly TaskCollector[] = [
@@ -46,8 +48,8 @@ export const taskCollectors: readonly TaskCollector[] = [
   pagesCollector,
 ];
 
-/** Whole-tree kinds that need every task's files known. */
-export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector];
+/** Whole-tree kinds that need every task's files or mappings known. */
+export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, sysvShmCollector];
 
 /**
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External

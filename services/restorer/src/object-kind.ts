@@ -74,6 +74,8 @@ export interface KindPart {
    * go and the threads take their signals.
    */
   participants?: { RESTORE?(tree: BuiltTree, opened: Map<string, number>): Participant[]; RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
+  /** After a failed restore: removes what the kind made that outlives the tree's processes (IPC objects). */
+  undo?(): void;
 }
 
 /** One kind of object of the checkpoint, as the restorer sees it. */

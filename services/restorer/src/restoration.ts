@@ -184,13 +184,14 @@ export class Restoration {
     ];
   }
 
-  /** After a failed stage: every task and helper made so far is killed and reaped. */
+  /** After a failed stage: every task and helper made so far is killed and reaped, and the kinds undo what outlives them. */
   async cleanup(): Promise<void> {
     await this.pagesChecked.catch(() => {});
     const steps = [
       ...[...this.made.values(), ...this.leaders.values()].reverse().map((task) => () => removeTask(task)),
       ...this.helpers.map((pid) => () => killAndReap(pid)),
       () => this.stub?.kill(),
+      ...this.plan.kinds.map(({ part }) => () => part.undo?.()),
     ];
     for (const step of steps) {
       try {

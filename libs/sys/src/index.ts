@@ -26,3 +26,5 @@ export * from './fd-io.js';
 export { crc32, crc32Implementation } from './crc32.js';
 export { makeRoom, giveBackRoom } from './room.js';
 export * from './socket.js';
+export * from './tcp-repair.js';
+export * from './net-lock.js';

@@ -23,12 +23,13 @@ export function registerDump(program: Command): void {
     .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
     .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
+    .option('--tcp-established', 'carry established TCP connections (repair mode; their packets are dropped until restore)')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, shellJob: !!o.shellJob, tcpEstablished: !!o.tcpEstablished, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

@@ -30,6 +30,8 @@ export interface DumpOptions {
   shellJob?: boolean;
   /** Objects (pipe:[INODE], a path, PID:FD) the restore will be handed with --inherit-fd. */
   external?: string[];
+  /** Established TCP connections are carried, in repair mode under a network lock (else refused). */
+  tcpEstablished?: boolean;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -112,7 +114,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   const running = runningTree(pid);
-  const external = checkOpenFiles(pid, running, opts.external ?? []);
+  const external = checkOpenFiles(pid, running, opts.external ?? [], { tcpEstablished: opts.tcpEstablished });
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
@@ -142,7 +144,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { tcpEstablished: opts.tcpEstablished, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
     await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();

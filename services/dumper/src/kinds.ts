@@ -16,6 +16,7 @@ import { describeEventFd } from './objects/eventfd.js';
 import { describeEventPoll } from './objects/eventpoll.js';
 import { describeTtyFile } from './objects/ttyfile.js';
 import { describeRegularFile } from './objects/regfile.js';
+import { describeInetSocket } from './objects/inet-socket.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
@@ -41,4 +42,4 @@ export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector]
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
  * objects come first: what the user left outside the checkpoint is not looked into.
  */
-export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeRegularFile];
+export const fileDescribers: readonly FileDescriber[] = [describeExternal, describePipe, describeEventFd, describeEventPoll, describeTtyFile, describeInetSocket, describeRegularFile];

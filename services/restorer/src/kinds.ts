@@ -4,6 +4,7 @@ import { remapKind } from './objects/remap.js';
 import { regularFileKind } from './objects/regfile.js';
 import { pipeKind } from './objects/pipe.js';
 import { eventFdKind } from './objects/eventfd.js';
+import { inetSocketKind } from './objects/inet-socket.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
@@ -25,6 +26,7 @@ export const KINDS: readonly ObjectKind[] = [
   regularFileKind,
   pipeKind,
   eventFdKind,
+  inetSocketKind,
   memoryKind,
   fdKind,
   eventPollKind,

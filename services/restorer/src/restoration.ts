@@ -20,6 +20,7 @@ export interface RestorationOptions {
   /** File id -> the caller's descriptor that replaces it (--inherit-fd). */
   inherited: ReadonlyMap<string, number>;
   shellJob: boolean;
+  tcpEstablished?: boolean;
   /** Give the root's process group the foreground of ferry's terminal (stdin) as it starts. */
   foreground: boolean;
   /** Runs just before the tasks are released; a rejection aborts the restore. */
@@ -230,7 +231,7 @@ export class Restoration {
   }
 
   private sharedContext(): SharedContext {
-    return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob };
+    return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob, tcpEstablished: !!this.opts.tcpEstablished };
   }
 
   private get seed(): Stub {

@@ -1,5 +1,6 @@
 import type { KindPayloads, PayloadKind } from '@ferry/proto';
 import type { FdInfo } from '@ferry/sys';
+import type { Holding } from '../collector.js';
 
 /** An open file description as a record of its own kind (regfile, pipe, ...), named by `id`. */
 export type FileObject = { [K in PayloadKind]: { kind: K; id: string; payload: KindPayloads[K] } }[PayloadKind];
@@ -21,10 +22,23 @@ export interface DescribeContext {
    * the freeze, when the running tree may change it under the copy.
    */
   readonly contents: boolean;
+  /** Established TCP connections are carried (--tcp-established), else refused. */
+  readonly tcpEstablished: boolean;
+  /** The network lock of this checkpoint, under which connections are taken (its id). */
+  readonly lockName: string;
+  /** What describers took from the tree (a connection in repair mode): the dump's holdings. */
+  readonly held: Holding[];
 }
 
-export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], contents };
+/** What the dump's options give describers. */
+export interface DescribeOptions {
+  tcpEstablished?: boolean;
+  lockName?: string;
+  held?: Holding[];
+}
+
+export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, contents = true, options: DescribeOptions = {}): DescribeContext {
+  return { describers, tree: new Set(tree), external, seen: [], contents, tcpEstablished: !!options.tcpEstablished, lockName: options.lockName ?? '', held: options.held ?? [] };
 }
 
 /**

@@ -165,7 +165,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
   inet_socket: {
     id: 'file:100:11', family: 10, type: 1, state: 1, flags: 0o4002, localAddress: '::ffff:127.0.0.1', localPort: 65535,
     remoteAddress: 'fe80::1', remotePort: 1, backlog: 0, reuseAddress: true, reusePort: true, v6Only: false, keepalive: true,
-    noDelay: true, bound: true,
+    noDelay: true, bound: true, sendBuffer: 4194304, receiveBuffer: 6291456,
     stream: {
       lock: 'ckpt-sample', sendSeq: 0xffffffff, receiveSeq: 1, sendQueue: filled(70000, 3), unsent: 70000, receiveQueue: filled(3, 4),
       mss: 65483, options: 7, sendWscale: 14, receiveWscale: 7, timestamp: 0xfffffffe, sndWl1: 1, sndWnd: 0xffffffff, maxWindow: 65535,

@@ -64,6 +64,7 @@ export function validateInetSocket(s: InetSocket): void {
     fail(`remote ${inetEndpoint(s.remoteAddress, s.remotePort)} given for a socket that is not connected`);
   }
   if (s.state === INET_STATE.LISTEN && (s.backlog === 0 || s.backlog > SOMAXCONN_LIMIT)) fail(`backlog ${s.backlog} is not a listen backlog (1..${SOMAXCONN_LIMIT})`);
+  if (s.sendBuffer > 2 * QUEUE_MAX_BYTES || s.receiveBuffer > 2 * QUEUE_MAX_BYTES) fail(`buffer sizes ${s.sendBuffer}/${s.receiveBuffer} exceed ${2 * QUEUE_MAX_BYTES}`);
   if (s.v6Only && s.family !== 10) fail('v6_only is set on an IPv4 socket');
   const tcpConnected = connected && s.type === 1;
   if (tcpConnected) checkStream(s.stream);

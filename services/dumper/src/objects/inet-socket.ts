@@ -45,6 +45,8 @@ function readSocket(fd: number, id: string, family: number, type: number, info: 
     noDelay: tcp !== null && getSockOptInt(fd, SOL_TCP, TCP_NODELAY) !== 0,
     bound,
     stream: NO_STREAM,
+    sendBuffer: getSockOptInt(fd, SOL_SOCKET, SO.SNDBUF),
+    receiveBuffer: getSockOptInt(fd, SOL_SOCKET, SO.RCVBUF),
   };
 }
 

@@ -16,7 +16,7 @@ function lockedConnection(e: Ends): LockedConnection {
   const local = MAPPED_V4.exec(e.localAddress), remote = MAPPED_V4.exec(e.remoteAddress);
   if (local && remote) return { family: 'ip', localAddress: local[1]!, localPort: e.localPort, remoteAddress: remote[1]!, remotePort: e.remotePort };
   const family = e.localAddress.includes(':') ? 'ip6' : 'ip';
-  return { family, ...e };
+  return { family, localAddress: e.localAddress, localPort: e.localPort, remoteAddress: e.remoteAddress, remotePort: e.remotePort };
 }
 
 /** Peeks LENGTH bytes of the queue selected (repair mode): they stay where they are. */

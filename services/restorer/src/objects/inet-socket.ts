@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { INET_STATE, inetSocketName, type Image, type InetSocket } from '@ferry/proto';
 import {
-  bindSocket, connectSocket, listenSocket, setSockOptInt, setStatusFlags, setTcpRepair, socket, unlockConnections, AF_INET, SO, SOCK_CLOEXEC,
+  bindSocket, connectSocket, listenSocket, setSockOptInt, setStatusFlags, setTcpRepair, socket, unlockConnections, AF_INET, SO, SOCK_CLOEXEC, SOCK_NONBLOCK,
   SOCK_STREAM, SOL_IPV6, SOL_SOCKET, SOL_TCP, type SockAddr,
 } from '@ferry/sys';
 import type { ObjectKind } from '../object-kind.js';
@@ -25,11 +25,17 @@ function setOptions(fd: number, s: InetSocket): void {
   if (s.family !== AF_INET) setSockOptInt(fd, SOL_IPV6, IPV6_V6ONLY, s.v6Only ? 1 : 0);
   if (s.keepalive) setSockOptInt(fd, SOL_SOCKET, SO.KEEPALIVE, 1);
   if (s.noDelay) setSockOptInt(fd, SOL_TCP, TCP_NODELAY, 1);
+  // The queues a connection had must fit again: its buffers as they had grown (the kernel doubles what it is given).
+  if (isConnection(s)) {
+    setSockOptInt(fd, SOL_SOCKET, SO.SNDBUFFORCE, Math.ceil(s.sendBuffer / 2));
+    setSockOptInt(fd, SOL_SOCKET, SO.RCVBUFFORCE, Math.ceil(s.receiveBuffer / 2));
+  }
 }
 
 function openOne(s: InetSocket): number {
   const what = inetSocketName(s);
-  const fd = socket(s.family, s.type | SOCK_CLOEXEC);
+  // Non-blocking while ferry fills it: a queue that does not fit fails, it does not hang.
+  const fd = socket(s.family, s.type | SOCK_CLOEXEC | SOCK_NONBLOCK);
   try {
     setOptions(fd, s);
     // In repair mode the kernel lets the connection share its local port with the listener.

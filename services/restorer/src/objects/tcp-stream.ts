@@ -18,7 +18,7 @@ function fillQueue(fd: number, bytes: Uint8Array, what: string): void {
       if (chunk <= 1024) throw new Error(`${what}: ${(e as Error).message}`);
     }
     if (sent <= 0) {
-      if (chunk <= 1024) throw new Error(`${what}: the socket took none of the ${bytes.length - off} bytes left`);
+      if (chunk <= 1024) throw new Error(`${what}: the socket took none of the ${bytes.length - off} bytes left (of ${bytes.length})`);
       chunk >>= 1;
       continue;
     }

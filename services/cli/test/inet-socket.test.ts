@@ -1,0 +1,190 @@
+// Inet sockets: listeners (IPv4 and IPv6, with their options and backlog), UDP sockets bound and
+// connected, and, with --tcp-established, connections to clients outside the tree, which go on
+// over the same connection after restore with every byte queued either way, having seen no
+// reset and no end while the server was away.
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import {
+  workload, removeBuiltWorkloads, bedTest, dump, dumpAndRestore, restoreDetached, askCheck, ferry, assertFailedWith, freePort,
+  LineClient, DatagramPeer, sleep, alive, type TestBed,
+} from '@ferry/testbed';
+
+after(removeBuiltWorkloads);
+
+interface Server { pid: number; tcp4: number; tcp6: number; udp: number; peer: DatagramPeer }
+
+async function startServer(bed: TestBed): Promise<Server> {
+  const peer = await DatagramPeer.open();
+  const [tcp4, tcp6, udp] = [await freePort(), await freePort(), await freePort()];
+  const pid = bed.start([workload('inet-server'), String(tcp4), String(tcp6), String(udp), String(peer.port)]);
+  await bed.output.next(/^ready/);
+  return { pid, tcp4, tcp6, udp, peer };
+}
+
+/** The network locks in place (ferry's nftables tables). */
+function locks(): string[] {
+  return execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(' ferry_')).map((l) => l.split(' ')[2]!);
+}
+
+/** Runs BODY with LOCKS_LEFT telling the locks made since it began; those are removed at the end, whatever happens. */
+async function withLocks(body: (locksLeft: () => string[]) => Promise<void>): Promise<void> {
+  const before = new Set(locks());
+  const made = () => locks().filter((t) => !before.has(t));
+  try {
+    await body(made);
+  } finally {
+    for (const table of made()) execFileSync('nft', ['delete', 'table', 'inet', table]);
+  }
+}
+
+/** The server's pattern for "big N" (inet-server.c). */
+function pattern(n: number): Buffer {
+  return Buffer.from(Array.from({ length: n }, (_, i) => 97 + ((i * 7 + Math.floor(i / 4096)) % 26)));
+}
+
+bedTest('listeners and UDP sockets come back bound, listening and connected, with their options, and serve on', async (bed) => {
+  const s = await startServer(bed);
+  try {
+    const client = await DatagramPeer.open();
+    client.send('ping', s.udp);
+    assert.equal(await client.next(), '1 ping');
+    assert.equal(await s.peer.next(), 'seen ping');
+    await dumpAndRestore(s.pid, bed.scratch.path('img'));
+    assert.equal(await askCheck(s.pid, bed.output), 'check ok');
+    const v4 = await LineClient.connect(s.tcp4);
+    v4.send('hello\n');
+    assert.equal(await v4.line(), '2 hello');
+    const v6 = await LineClient.connect(s.tcp6, '::1');
+    v6.send('over six\n');
+    assert.equal(await v6.line(), '3 over six');
+    client.send('pong', s.udp);
+    assert.equal(await client.next(), '4 pong');
+    assert.equal(await s.peer.next(), 'seen pong');
+    v4.close(); v6.close(); client.close();
+  } finally {
+    s.peer.close();
+  }
+});
+
+bedTest('without --tcp-established a connection makes the dump fail naming it, and the server serves it on', async (bed) => {
+  const s = await startServer(bed);
+  const c = await LineClient.connect(s.tcp4);
+  try {
+    c.send('one\n');
+    assert.equal(await c.line(), '1 one');
+    const result = await ferry(['dump', '-t', String(s.pid), '-D', bed.scratch.path('img')]);
+    assertFailedWith(result, 'dump', new RegExp(`unsupported file descriptor \\d+: TCP 127\\.0\\.0\\.1:${s.tcp4} <-> 127\\.0\\.0\\.1:${c.port} is an established connection \\(dump with --tcp-established\\)`));
+    assert.equal(fs.existsSync(bed.scratch.path('img')) && fs.readdirSync(bed.scratch.path('img')).length > 0, false);
+    c.send('two\n');
+    assert.equal(await c.line(), '2 two');
+    assert.deepEqual(c.events, []);
+  } finally {
+    c.close();
+    s.peer.close();
+  }
+});
+
+bedTest('a dump with --tcp-established that fails takes the connection out of repair and unlocks it', (bed) => withLocks(async (locksLeft) => {
+  const s = await startServer(bed);
+  const c = await LineClient.connect(s.tcp4);
+  try {
+    const failed = await ferry(['dump', '-t', String(s.pid), '-D', bed.scratch.path('img'), '--tcp-established'], { env: { FERRY_FAIL_DUMP: 'commit' } });
+    assertFailedWith(failed, 'dump', 'dump failed before its commit (FERRY_FAIL_DUMP)');
+    assert.deepEqual(locksLeft(), []);
+    c.send('still here\n');
+    assert.equal(await c.line(), '1 still here');
+    assert.deepEqual(c.events, []);
+  } finally {
+    c.close();
+    s.peer.close();
+  }
+}));
+
+bedTest('with --tcp-established clients keep their connections, with the bytes queued both ways', (bed) => withLocks(async (locksLeft) => {
+  const s = await startServer(bed);
+  const idle = await LineClient.connect(s.tcp4);
+  const slow = await LineClient.connect(s.tcp6, '::1');
+  const held = await LineClient.connect(s.tcp4);
+  const udp = await DatagramPeer.open();
+  try {
+    idle.send('a\n');
+    assert.equal(await idle.line(), '1 a');
+    // 8 MB the client does not read: its receive queue, the server's send queue (sent and not
+    // acknowledged, and never sent) and the server's own buffer each hold part of it.
+    slow.pause();
+    slow.send('big 8000000\n');
+    await sleep(200);
+    held.send('hold\n');
+    assert.equal(await held.line(), '3 hold');
+    // Lines the server does not read: they wait in its receive queue.
+    held.send('x1\nx2\n');
+    await sleep(300);
+
+    const img = bed.scratch.path('img');
+    await dump(s.pid, img, ['--tcp-established']);
+    await sleep(1000); // the clients' retransmits go to nobody meanwhile, and must not be answered
+    for (const c of [idle, slow, held]) assert.deepEqual(c.events, [], 'no end and no reset while the server is away');
+    assert.equal(locksLeft().length, 1, 'the connections are locked until restore');
+
+    const refused = await ferry(['restore', '-D', img, '-d']);
+    assertFailedWith(refused, 'restore', new RegExp(`TCP 127\\.0\\.0\\.1:${s.tcp4} <-> 127\\.0\\.0\\.1:\\d+ is an established connection \\(restore with --tcp-established\\)`));
+    assert.equal(alive(s.pid), false, 'a refused restore leaves no process');
+
+    await restoreDetached(img, ['--tcp-established']);
+    assert.deepEqual(locksLeft(), [], 'restore lifts the lock');
+    assert.equal(await askCheck(s.pid, bed.output), 'check ok');
+    idle.send('b\n');
+    assert.equal(await idle.line(), '4 b');
+    slow.resume();
+    assert.ok((await slow.bytes(8_000_000, 30_000)).equals(pattern(8_000_000)), 'the 8 MB come whole and in order');
+    assert.equal(await slow.line(), 'end');
+    udp.send('release', s.udp);
+    assert.equal(await held.line(), '5 x1');
+    assert.equal(await held.line(), '6 x2');
+    assert.equal(await udp.next(), '7 release');
+    const late = await LineClient.connect(s.tcp4);
+    late.send('new\n');
+    assert.equal(await late.line(), '8 new');
+    late.close();
+    for (const c of [idle, slow, held]) assert.deepEqual(c.events, []);
+  } finally {
+    for (const c of [idle, slow, held]) c.close();
+    udp.close();
+    s.peer.close();
+  }
+}));
+
+/** A RESP command as redis-cli would send it. */
+const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+
+bedTest('redis-server keeps its client across dump and restore with --tcp-established, and takes new ones', async (bed) => {
+  const port = await freePort();
+  const pid = bed.start(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no']);
+  let client: LineClient | undefined;
+  for (let i = 0; i < 50 && !client; i++) client = await LineClient.connect(port).catch(async () => { await sleep(100); return undefined; });
+  assert.ok(client, 'redis-server listens');
+  try {
+    client.send(resp('SET', 'greeting', 'hello across a checkpoint'));
+    assert.equal(await client.line(), '+OK\r');
+    await withLocks(async (locksLeft) => {
+      await dumpAndRestore(pid, bed.scratch.path('img'), { dumpArgs: ['--tcp-established'], restoreArgs: ['--tcp-established'] });
+      assert.deepEqual(locksLeft(), []);
+    });
+    assert.deepEqual(client.events, []);
+    client.send(resp('GET', 'greeting'));
+    assert.equal(await client.line(), '$25\r');
+    assert.equal(await client.line(), 'hello across a checkpoint\r');
+    client.send(resp('INCR', 'n'));
+    assert.equal(await client.line(), ':1\r');
+    const late = await LineClient.connect(port);
+    late.send(resp('GET', 'greeting'));
+    assert.equal(await late.line(), '$25\r');
+    assert.equal(await late.line(), 'hello across a checkpoint\r');
+    late.close();
+    assert.deepEqual(client.events, []);
+  } finally {
+    client.close();
+  }
+});

@@ -10,8 +10,8 @@ export const INET_STATE = { ESTABLISHED: 1, CLOSE: 7, LISTEN: 10 } as const;
 const O_NONBLOCK = 0o4000;
 const O_RDWR = 2;
 const TCPI_OPTS = 1 | 2 | 4;
-/** Far above what net.core.rmem_max/wmem_max allow a socket here: a bigger queue is damage. */
-const QUEUE_MAX_BYTES = 64 * 1024 * 1024;
+/** Far above what tcp_rmem/tcp_wmem let a socket hold here (6 MiB, 4 MiB): a bigger queue is damage. */
+const QUEUE_MAX_BYTES = 32 * 1024 * 1024;
 const SOMAXCONN_LIMIT = 65535;
 const WSCALE_MAX = 14;
 

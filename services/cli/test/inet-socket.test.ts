@@ -102,6 +102,23 @@ bedTest('a dump with --tcp-established that fails takes the connection out of re
   }
 }));
 
+bedTest('dumped with --leave-running and --tcp-established, the server serves its client on at once and nothing stays locked', (bed) => withLocks(async (locksLeft) => {
+  const s = await startServer(bed);
+  const c = await LineClient.connect(s.tcp4);
+  try {
+    c.send('before\n');
+    assert.equal(await c.line(), '1 before');
+    await dump(s.pid, bed.scratch.path('img'), ['--leave-running', '--tcp-established']);
+    assert.deepEqual(locksLeft(), []);
+    c.send('after\n');
+    assert.equal(await c.line(), '2 after');
+    assert.deepEqual(c.events, []);
+  } finally {
+    c.close();
+    s.peer.close();
+  }
+}));
+
 bedTest('with --tcp-established clients keep their connections, with the bytes queued both ways', (bed) => withLocks(async (locksLeft) => {
   const s = await startServer(bed);
   const idle = await LineClient.connect(s.tcp4);

@@ -148,6 +148,13 @@ bedTest('with --tcp-established clients keep their connections, with the bytes q
     const refused = await ferry(['restore', '-D', img, '-d']);
     assertFailedWith(refused, 'restore', new RegExp(`TCP 127\\.0\\.0\\.1:${s.tcp4} <-> 127\\.0\\.0\\.1:\\d+ is an established connection \\(restore with --tcp-established\\)`));
     assert.equal(alive(s.pid), false, 'a refused restore leaves no process');
+    // A restore failing late closes its connections still in repair mode: the peers hear nothing.
+    const failed = await ferry(['restore', '-D', img, '-d', '--tcp-established'], { env: { FERRY_FAIL_STAGE: 'RESTORE_CREDS' } });
+    assertFailedWith(failed, 'restore', /stage RESTORE_CREDS: .*FERRY_FAIL_STAGE/);
+    assert.equal(alive(s.pid), false, 'a failed restore leaves no process');
+    await sleep(500);
+    for (const c of [idle, slow, held]) assert.deepEqual(c.events, [], 'a failed restore sends no end and no reset');
+    assert.equal(locksLeft().length, 1, 'the connections stay locked for the next restore');
 
     await restoreDetached(img, ['--tcp-established']);
     assert.deepEqual(locksLeft(), [], 'restore lifts the lock');

@@ -67,8 +67,12 @@ export interface KindPart {
   perTask?: { RESTORE?(ctx: TaskContext): void };
   /** Work inside each thread's participant (`thread TID`), the leader's last. */
   perThread?: { RESTORE_SIGCHLD?(ctx: ThreadContext): void; RESTORE_CREDS?(ctx: ThreadContext): void };
-  /** Participants of the kind's own: in RESTORE_SIGCHLD, before the leader helpers go and the threads take their signals. */
-  participants?: { RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
+  /**
+   * Participants of the kind's own: in RESTORE_SIGCHLD, before the leader helpers go and the
+   * threads take their signals; in COMPLETE, once the restore is sure to go through (after a
+   * migration's take-over decision) and before any task runs.
+   */
+  participants?: { RESTORE_SIGCHLD?(tree: BuiltTree): Participant[]; COMPLETE?(): Participant[] };
 }
 
 /** One kind of object of the checkpoint, as the restorer sees it. */

@@ -172,6 +172,7 @@ export class Restoration {
     return [
       // A migration's target asks, last thing before anything runs, whether it still takes over.
       ...(beforeRelease ? [{ name: 'take-over decision', work: () => beforeRelease() }] : []),
+      ...this.plan.kinds.flatMap(({ part }) => part.participants?.COMPLETE?.() ?? []),
       // Before anything runs: a shell job reading its terminal from the background would stop.
       ...(this.opts.foreground ? [{ name: 'terminal foreground', work: () => { this.previousForeground = handTerminalTo(0, this.plan.root.task.pgid); } }] : []),
       // Before anything runs: a restored task reading a dead pid's /proc file must find that pid

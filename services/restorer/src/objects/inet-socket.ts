@@ -65,10 +65,7 @@ function connectDatagram(fd: number, s: InetSocket, what: string): void {
   }
 }
 
-/**
- * Every inet socket of the image, listeners first (a connection in repair mode then shares their
- * port), then each checkpoint's network lock is lifted: its connections are back.
- */
+/** Every inet socket of the image, listeners first: a connection in repair mode then shares their port. */
 function openInetSockets(ctx: SharedContext, sockets: InetSocket[], opened: Map<string, number>): void {
   const connections = sockets.filter(isConnection);
   if (connections.length > 0 && !ctx.tcpEstablished) {
@@ -76,6 +73,11 @@ function openInetSockets(ctx: SharedContext, sockets: InetSocket[], opened: Map<
   }
   const order = [...sockets].sort((a, b) => Number(isConnection(a)) - Number(isConnection(b)));
   for (const s of order) opened.set(s.id, openOne(s));
+}
+
+/** The connections speak again, then their packets flow: the peers' next retransmits find them. */
+function releaseConnections(connections: InetSocket[], opened: ReadonlyMap<string, number>): void {
+  for (const c of connections) setTcpRepair(opened.get(c.id)!, false);
   for (const lock of new Set(connections.map((c) => c.stream.lock))) unlockConnections(lock);
 }
 
@@ -97,6 +99,16 @@ export const inetSocketKind: ObjectKind = {
   files: (image) => image.byKind('inet_socket').map((f) => ({ id: f.id })),
   check(image) {
     const sockets = checkSockets(image);
-    return { open: (ctx, opened) => openInetSockets(ctx, notInherited(ctx, sockets), opened) };
+    let opened: ReadonlyMap<string, number> = new Map();
+    let connections: InetSocket[] = [];
+    return {
+      open(ctx, into) {
+        const ours = notInherited(ctx, sockets);
+        openInetSockets(ctx, ours, into);
+        opened = into;
+        connections = ours.filter(isConnection);
+      },
+      participants: { COMPLETE: () => (connections.length ? [{ name: 'tcp connections', work: () => releaseConnections(connections, opened) }] : []) },
+    };
   },
 };

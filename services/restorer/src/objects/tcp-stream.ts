@@ -29,8 +29,8 @@ function fillQueue(fd: number, bytes: Uint8Array, what: string): void {
 /**
  * Brings an established connection back on FD, a new socket of its family in repair mode, bound
  * to its local end: sequence numbers, the remote end (connect in repair mode makes no handshake),
- * the options the handshake agreed, the queues and the window; then repair mode ends and the
- * socket speaks to the peer again, which never saw it go.
+ * the options the handshake agreed, the queues and the window. It stays in repair mode, so that
+ * closing it (a failed restore) tells the peer nothing, until the restore goes through.
  */
 export function repairTcpStream(fd: number, s: InetSocket, remote: SockAddr, what: string): void {
   const t = s.stream;
@@ -48,7 +48,10 @@ export function repairTcpStream(fd: number, s: InetSocket, remote: SockAddr, wha
   fillQueue(fd, t.sendQueue.subarray(0, sent), `${what}: its send queue`);
   selectTcpQueue(fd, TCP_QUEUE.NONE);
   setTcpWindow(fd, t);
-  setTcpRepair(fd, false);
-  // What never went out is written as any program writes: the kernel sends it on its own.
-  if (t.unsent > 0) fillQueue(fd, t.sendQueue.subarray(sent), `${what}: its unsent bytes`);
+  if (t.unsent > 0) {
+    // What never went out is written as any program writes; the kernel sends it once the lock is lifted.
+    setTcpRepair(fd, false);
+    fillQueue(fd, t.sendQueue.subarray(sent), `${what}: its unsent bytes`);
+    setTcpRepair(fd, true);
+  }
 }

@@ -5,7 +5,9 @@
 // - a UDP socket bound to 127.0.0.1:UDP_PORT, and one connected to 127.0.0.1:UDP_PEER_PORT.
 // Every line a TCP client sends is answered "<n> <line>", n counting lines over all clients, so a
 // restored server goes on counting. "big N" is answered with N pattern bytes then "end\n"; "hold"
-// makes the server stop reading that client until a datagram "release" comes. Each datagram
+// makes the server stop reading that client until a datagram "release" comes, and a datagram
+// "hold-accept" makes it stop accepting on the IPv4 listener until then. A TCP line "mute" makes
+// it stop reading datagrams until the line "unmute". Each datagram
 // to UDP_PORT is answered "<n> <datagram>" to its sender and copied, "seen <datagram>", through
 // the connected socket. On SIGUSR1 it checks its sockets' options, addresses and modes.
 #include "check.h"
@@ -34,6 +36,7 @@ static struct client clients[MAX_CLIENTS];
 static int tcp4, tcp6, udp, udp_peer;
 static int tcp4_port, tcp6_port, udp_port, udp_peer_port;
 static long served;
+static int accepting = 1, muted;
 
 static int must(int r, const char *what) {
   if (r < 0) { perror(what); exit(1); }
@@ -126,6 +129,8 @@ static void answer(struct client *c, const char *line) {
     return;
   }
   if (strcmp(line, "hold") == 0) c->held = 1;
+  if (strcmp(line, "mute") == 0) muted = 1;
+  if (strcmp(line, "unmute") == 0) muted = 0;
   queue_out(c, reply, snprintf(reply, sizeof reply, "%ld %s\n", n, line));
 }
 
@@ -183,7 +188,9 @@ static void on_datagram(void) {
   ssize_t n = recvfrom(udp, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &len);
   if (n < 0) return;
   buf[n] = 0;
+  if (strcmp(buf, "hold-accept") == 0) accepting = 0;
   if (strcmp(buf, "release") == 0) {
+    accepting = 1;
     for (int i = 0; i < MAX_CLIENTS; i++) {
       if (clients[i].fd < 0 || !clients[i].held) continue;
       clients[i].held = 0;
@@ -214,9 +221,9 @@ int main(int argc, char **argv) {
   printf("ready\n");
   for (;;) {
     struct pollfd p[3 + MAX_CLIENTS];
-    p[0] = (struct pollfd){ .fd = tcp4, .events = POLLIN };
+    p[0] = (struct pollfd){ .fd = tcp4, .events = accepting ? POLLIN : 0 };
     p[1] = (struct pollfd){ .fd = tcp6, .events = POLLIN };
-    p[2] = (struct pollfd){ .fd = udp, .events = POLLIN };
+    p[2] = (struct pollfd){ .fd = udp, .events = muted ? 0 : POLLIN };
     for (int i = 0; i < MAX_CLIENTS; i++) {
       struct client *c = &clients[i];
       short ev = (c->held ? 0 : POLLIN) | (c->out_len ? POLLOUT : 0);

@@ -199,3 +199,45 @@ bedTest('a connection its client half-closed (CLOSE_WAIT) makes the dump fail na
     s.peer.close();
   }
 });
+
+bedTest('a listener with a connection not yet accepted makes the dump fail saying so, and then accepts it', async (bed) => {
+  const s = await startServer(bed);
+  const udp = await DatagramPeer.open();
+  try {
+    udp.send('hold-accept', s.udp);
+    assert.equal(await udp.next(), '1 hold-accept');
+    const waiting = await LineClient.connect(s.tcp4);
+    waiting.send('queued\n');
+    const result = await ferry(['dump', '-t', String(s.pid), '-D', bed.scratch.path('img'), '--tcp-established']);
+    assertFailedWith(result, 'dump', new RegExp(`unsupported file descriptor \\d+: TCP 127\\.0\\.0\\.1:${s.tcp4} is listening with 1 connection\\(s\\) not yet accepted \\(ferry does not carry them\\)`));
+    udp.send('release', s.udp);
+    assert.equal(await udp.next(), '2 release');
+    assert.equal(await waiting.line(), '3 queued');
+    waiting.close();
+  } finally {
+    udp.close();
+    s.peer.close();
+  }
+});
+
+bedTest('a UDP socket with a datagram queued makes the dump fail saying so, and the server reads it after', async (bed) => {
+  const s = await startServer(bed);
+  const c = await LineClient.connect(s.tcp4);
+  const udp = await DatagramPeer.open();
+  try {
+    c.send('mute\n');
+    assert.equal(await c.line(), '1 mute');
+    udp.send('waiting', s.udp);
+    await sleep(200);
+    const result = await ferry(['dump', '-t', String(s.pid), '-D', bed.scratch.path('img'), '--tcp-established']);
+    assertFailedWith(result, 'dump', new RegExp(`unsupported file descriptor \\d+: UDP 127\\.0\\.0\\.1:${s.udp} has datagrams queued \\(ferry does not carry them\\)`));
+    c.send('unmute\n');
+    assert.equal(await c.line(), '2 unmute');
+    assert.equal(await udp.next(), '3 waiting');
+    assert.deepEqual(c.events, [], 'the connection taken for the failed dump runs on');
+  } finally {
+    c.close();
+    udp.close();
+    s.peer.close();
+  }
+});

@@ -8,4 +8,5 @@ const server = http.createServer((req, res) => {
   res.end(`request ${served} from port ${req.socket.remotePort}\n`);
 });
 server.keepAliveTimeout = 600_000;
-server.listen(Number(process.argv[2]), '127.0.0.1', () => console.log('ready'));
+// HOST: the address to listen on (default loopback).
+server.listen(Number(process.argv[2]), process.argv[3] ?? '127.0.0.1', () => console.log('ready'));

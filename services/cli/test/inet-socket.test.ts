@@ -4,11 +4,10 @@
 // reset and no end while the server was away.
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import {
   workload, removeBuiltWorkloads, bedTest, dump, dumpAndRestore, restoreDetached, askCheck, ferry, assertFailedWith, freePort,
-  LineClient, DatagramPeer, sleep, alive, type TestBed,
+  LineClient, DatagramPeer, sleep, alive, withNetworkLocks, type TestBed,
 } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
@@ -21,22 +20,6 @@ async function startServer(bed: TestBed): Promise<Server> {
   const pid = bed.start([workload('inet-server'), String(tcp4), String(tcp6), String(udp), String(peer.port)]);
   await bed.output.next(/^ready/);
   return { pid, tcp4, tcp6, udp, peer };
-}
-
-/** The network locks in place (ferry's nftables tables). */
-function locks(): string[] {
-  return execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(' ferry_')).map((l) => l.split(' ')[2]!);
-}
-
-/** Runs BODY with LOCKS_LEFT telling the locks made since it began; those are removed at the end, whatever happens. */
-async function withLocks(body: (locksLeft: () => string[]) => Promise<void>): Promise<void> {
-  const before = new Set(locks());
-  const made = () => locks().filter((t) => !before.has(t));
-  try {
-    await body(made);
-  } finally {
-    for (const table of made()) execFileSync('nft', ['delete', 'table', 'inet', table]);
-  }
 }
 
 /** The server's pattern for "big N" (inet-server.c). */
@@ -86,7 +69,7 @@ bedTest('without --tcp-established a connection makes the dump fail naming it, a
   }
 });
 
-bedTest('a dump with --tcp-established that fails takes the connection out of repair and unlocks it', (bed) => withLocks(async (locksLeft) => {
+bedTest('a dump with --tcp-established that fails takes the connection out of repair and unlocks it', (bed) => withNetworkLocks(async (locksLeft) => {
   const s = await startServer(bed);
   const c = await LineClient.connect(s.tcp4);
   try {
@@ -102,7 +85,7 @@ bedTest('a dump with --tcp-established that fails takes the connection out of re
   }
 }));
 
-bedTest('dumped with --leave-running and --tcp-established, the server serves its client on at once and nothing stays locked', (bed) => withLocks(async (locksLeft) => {
+bedTest('dumped with --leave-running and --tcp-established, the server serves its client on at once and nothing stays locked', (bed) => withNetworkLocks(async (locksLeft) => {
   const s = await startServer(bed);
   const c = await LineClient.connect(s.tcp4);
   try {
@@ -119,7 +102,7 @@ bedTest('dumped with --leave-running and --tcp-established, the server serves it
   }
 }));
 
-bedTest('with --tcp-established clients keep their connections, with the bytes queued both ways', (bed) => withLocks(async (locksLeft) => {
+bedTest('with --tcp-established clients keep their connections, with the bytes queued both ways', (bed) => withNetworkLocks(async (locksLeft) => {
   const s = await startServer(bed);
   const idle = await LineClient.connect(s.tcp4);
   const slow = await LineClient.connect(s.tcp6, '::1');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { INET_STATE, inetSocketName, type Image, type InetSocket } from '@ferry/proto';
 import {
   bindSocket, connectSocket, listenSocket, setSockOptInt, setStatusFlags, setTcpRepair, socket, unlockConnections, AF_INET, SO, SOCK_CLOEXEC, SOCK_NONBLOCK,
-  SOCK_STREAM, SOL_IPV6, SOL_SOCKET, SOL_TCP, type SockAddr,
+  SOCK_STREAM, SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, type SockAddr,
 } from '@ferry/sys';
 import type { ObjectKind } from '../object-kind.js';
 import { PlanError } from '../plan-error.js';
@@ -10,7 +10,7 @@ import { notInherited, type SharedContext } from '../shared-context.js';
 import { repairTcpStream } from './tcp-stream.js';
 
 const O_NONBLOCK = 0o4000;
-const IPV6_V6ONLY = 26, TCP_NODELAY = 1;
+const IPV6_V6ONLY = 26, TCP_NODELAY = 1, IP_TRANSPARENT = 19, IPV6_TRANSPARENT = 75;
 
 function address(family: number, address: string, port: number): SockAddr {
   return family === AF_INET ? { family: AF_INET, address: address || '0.0.0.0', port } : { family: 10, address: address || '::', port };
@@ -32,6 +32,11 @@ function setOptions(fd: number, s: InetSocket): void {
   }
 }
 
+function setTransparent(fd: number, s: InetSocket, on: boolean): void {
+  if (s.family === AF_INET) setSockOptInt(fd, SOL_IP, IP_TRANSPARENT, on ? 1 : 0);
+  else setSockOptInt(fd, SOL_IPV6, IPV6_TRANSPARENT, on ? 1 : 0);
+}
+
 function openOne(s: InetSocket): number {
   const what = inetSocketName(s);
   // Non-blocking while ferry fills it: a queue that does not fit fails, it does not hang.
@@ -40,13 +45,19 @@ function openOne(s: InetSocket): number {
     setOptions(fd, s);
     // In repair mode the kernel lets the connection share its local port with the listener.
     if (isConnection(s)) setTcpRepair(fd, true);
+    // A migrated connection's address may reach this host only after the restore (see README):
+    // transparent, a socket binds and routes from an address that is not (yet) local.
+    if (isConnection(s)) setTransparent(fd, s, true);
     try {
       if (s.bound) bindSocket(fd, address(s.family, s.localAddress, s.localPort));
     } catch (e) {
       throw new Error(`${what}: cannot bind it again (${(e as Error).message})`);
     }
     if (s.state === INET_STATE.LISTEN) listenSocket(fd, s.backlog);
-    else if (isConnection(s)) repairTcpStream(fd, s, address(s.family, s.remoteAddress, s.remotePort), what);
+    else if (isConnection(s)) {
+      repairTcpStream(fd, s, address(s.family, s.remoteAddress, s.remotePort), what);
+      setTransparent(fd, s, false);
+    }
     else if (s.state === INET_STATE.ESTABLISHED) connectDatagram(fd, s, what);
     setStatusFlags(fd, s.flags & O_NONBLOCK);
     return fd;

@@ -43,22 +43,26 @@ function openOne(s: InetSocket): number {
   const fd = socket(s.family, s.type | SOCK_CLOEXEC | SOCK_NONBLOCK);
   try {
     setOptions(fd, s);
-    // In repair mode the kernel lets the connection share its local port with the listener.
-    if (isConnection(s)) setTcpRepair(fd, true);
-    // A migrated connection's address may reach this host only after the restore (see README):
-    // transparent, a socket binds and routes from an address that is not (yet) local.
-    if (isConnection(s)) setTransparent(fd, s, true);
+    if (isConnection(s)) {
+      // In repair mode the kernel lets the connection share its local port with the listener.
+      setTcpRepair(fd, true);
+      // A migrated connection's address may reach this host only after the restore (see README):
+      // transparent, a socket binds and routes from an address that is not (yet) local.
+      setTransparent(fd, s, true);
+    }
     try {
       if (s.bound) bindSocket(fd, address(s.family, s.localAddress, s.localPort));
     } catch (e) {
       throw new Error(`${what}: cannot bind it again (${(e as Error).message})`);
     }
-    if (s.state === INET_STATE.LISTEN) listenSocket(fd, s.backlog);
-    else if (isConnection(s)) {
+    if (s.state === INET_STATE.LISTEN) {
+      listenSocket(fd, s.backlog);
+    } else if (isConnection(s)) {
       repairTcpStream(fd, s, address(s.family, s.remoteAddress, s.remotePort), what);
       setTransparent(fd, s, false);
+    } else if (s.state === INET_STATE.ESTABLISHED) {
+      connectDatagram(fd, s, what);
     }
-    else if (s.state === INET_STATE.ESTABLISHED) connectDatagram(fd, s, what);
     setStatusFlags(fd, s.flags & O_NONBLOCK);
     return fd;
   } catch (e) {

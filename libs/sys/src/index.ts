@@ -34,3 +34,5 @@ export * from './timers.js';
 export * from './inotify.js';
 export * from './unix-sockets.js';
 export * from './sysvipc.js';
+export * from './tcp-repair.js';
+export * from './net-lock.js';

@@ -34,6 +34,8 @@ export interface DumpOptions {
   ghostLimit?: number;
   /** --ext-unix-sk: datagram sockets connected outside the tree reconnect to their peer's address at restore. */
   extUnixSk?: boolean;
+  /** Established TCP connections are carried, in repair mode under a network lock (else refused). */
+  tcpEstablished?: boolean;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -116,8 +118,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   const running = runningTree(pid);
-  const fileOptions = { ghostLimit: opts.ghostLimit ?? GHOST_LIMIT_DEFAULT, extUnixSk: !!opts.extUnixSk };
-  const external = checkOpenFiles(pid, running, opts.external ?? [], fileOptions);
+  const fileOptions = { ghostLimit: opts.ghostLimit ?? GHOST_LIMIT_DEFAULT, extUnixSk: !!opts.extUnixSk, tcpEstablished: !!opts.tcpEstablished };
+  const external = checkOpenFiles(pid, running, opts.external ?? [], { ...fileOptions, lockName: '', held: [] });
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
@@ -147,7 +149,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, fileOptions), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, pages: { bytes: 0n, ms: 0 } };
     await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();

@@ -28,6 +28,7 @@ import { describePidFd } from './objects/pidfd.js';
 import { describeUncarried } from './objects/uncarried.js';
 import { describeMemFd } from './objects/memfd.js';
 import { describeGhost } from './objects/ghost.js';
+import { describeInetSocket } from './objects/inet-socket.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
@@ -61,6 +62,7 @@ export const fileDescribers: readonly FileDescriber[] = [
   describePipe,
   describeEventFd,
   describeUnixSocket,
+  describeInetSocket,
   describeEventPoll,
   describeTimerFd,
   describeSignalFd,

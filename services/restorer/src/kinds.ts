@@ -9,6 +9,7 @@ import { signalFdKind } from './objects/signalfd.js';
 import { inotifyKind } from './objects/inotify.js';
 import { unixSocketKind } from './objects/unix-socket.js';
 import { sysvShmKind } from './objects/sysvshm.js';
+import { inetSocketKind } from './objects/inet-socket.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
@@ -44,6 +45,7 @@ export const KINDS: readonly ObjectKind[] = [
   memFdKind,
   unixSocketKind,
   sysvShmKind,
+  inetSocketKind,
   memoryKind,
   fdKind,
   pidFdKind,

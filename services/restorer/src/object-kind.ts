@@ -71,9 +71,10 @@ export interface KindPart {
    * Participants of the kind's own. RESTORE: before the tasks' own, for objects that must be made
    * inside a task by injected calls (every task exists by then) and that ferry then takes into
    * `opened` (a socket, whose peer sees who made it). RESTORE_SIGCHLD: before the leader helpers
-   * go and the threads take their signals.
+   * go and the threads take their signals. COMPLETE: once the restore is sure to go through
+   * (after a migration's take-over decision) and before any task runs.
    */
-  participants?: { RESTORE?(tree: BuiltTree, opened: Map<string, number>): Participant[]; RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
+  participants?: { RESTORE?(tree: BuiltTree, opened: Map<string, number>): Participant[]; RESTORE_SIGCHLD?(tree: BuiltTree): Participant[]; COMPLETE?(): Participant[] };
   /** After a failed restore: removes what the kind made that outlives the tree's processes (IPC objects). */
   undo?(): void;
 }

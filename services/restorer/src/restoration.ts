@@ -20,6 +20,7 @@ export interface RestorationOptions {
   /** File id -> the caller's descriptor that replaces it (--inherit-fd). */
   inherited: ReadonlyMap<string, number>;
   shellJob: boolean;
+  tcpEstablished?: boolean;
   /** Give the root's process group the foreground of ferry's terminal (stdin) as it starts. */
   foreground: boolean;
   /** Runs just before the tasks are released; a rejection aborts the restore. */
@@ -171,6 +172,7 @@ export class Restoration {
     return [
       // A migration's target asks, last thing before anything runs, whether it still takes over.
       ...(beforeRelease ? [{ name: 'take-over decision', work: () => beforeRelease() }] : []),
+      ...this.plan.kinds.flatMap(({ part }) => part.participants?.COMPLETE?.() ?? []),
       // Before anything runs: a shell job reading its terminal from the background would stop.
       ...(this.opts.foreground ? [{ name: 'terminal foreground', work: () => { this.previousForeground = handTerminalTo(0, this.plan.root.task.pgid); } }] : []),
       // Before anything runs: a restored task reading a dead pid's /proc file must find that pid
@@ -231,7 +233,7 @@ export class Restoration {
   }
 
   private sharedContext(): SharedContext {
-    return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob };
+    return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob, tcpEstablished: !!this.opts.tcpEstablished };
   }
 
   private readonly built: BuiltTree = { has: (pid) => this.made.has(pid), task: (pid) => this.taskOf(pid) };

@@ -32,3 +32,4 @@ export * from './timerfd.js';
 export * from './signalfd.js';
 export * from './timers.js';
 export * from './inotify.js';
+export * from './file-locks.js';

@@ -26,13 +26,14 @@ export function registerDump(program: Command): void {
     .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
     .option('--ghost-limit <size>', `keep deleted files still open up to this size (default ${GHOST_LIMIT_DEFAULT >> 20}M, at most ${GHOST_LIMIT_MAX >> 20}M)`, sizeArg(GHOST_LIMIT_MAX))
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
+    .option('-l, --file-locks', 'record the flock, POSIX and OFD locks the tree holds, and take them again at restore')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

@@ -4,6 +4,7 @@ import { pstreeCollector } from './objects/pstree.js';
 import { procAttrsCollector } from './objects/procattrs.js';
 import { credsCollector } from './objects/creds.js';
 import { fdCollector } from './objects/fd.js';
+import { fileLockCollector } from './objects/filelock.js';
 import { signalsCollector } from './objects/signals.js';
 import { posixTimersCollector } from './objects/posixtimers.js';
 import { itimersCollector } from './objects/itimers.js';
@@ -36,6 +37,7 @@ export const taskCollectors: readonly TaskCollector[] = [
   procAttrsCollector,
   credsCollector,
   fdCollector,
+  fileLockCollector,
   signalsCollector,
   posixTimersCollector,
   itimersCollector,

@@ -1,0 +1,114 @@
+// File locks (dump --file-locks): flock, POSIX record and OFD locks come back held by the same
+// owners, as a prober outside the tree sees, and the restored owners can let them go and take
+// them again; without the option a tree holding one is refused in one line; a lock someone else
+// took since the dump fails the restore, leaving no process; a process waiting for a lock waits
+// again after restore and gets it once it is free.
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, ferry, assertFailedWith, assertNothingLeft, alive, waitAllGone, waitForLine, type TestBed } from '@ferry/testbed';
+
+after(removeBuiltWorkloads);
+
+const locks = () => workload('filelocks');
+
+/** What a process outside the tree gets trying KIND on PATH's bytes START..START+LEN-1 without waiting. */
+function probe(kind: string, path: string, start = 0, len = 0): string {
+  return execFileSync(locks(), ['probe', kind, path, String(start), String(len)], { encoding: 'utf8' }).trim();
+}
+
+/** Every lock of `filelocks hold DIR`, as the prober sees it, with PID and CHILD its owners. */
+function assertHeld(dir: string, pid: number, child: number, what: string): void {
+  assert.deepEqual({
+    flock: probe('flock', `${dir}/flock`),
+    flockShared: probe('flock-shared', `${dir}/flock-shared`),
+    flockSharedExclusive: probe('flock', `${dir}/flock-shared`),
+    posixWrite: probe('posix', `${dir}/posix`, 10, 10),
+    posixRead: probe('posix', `${dir}/posix`, 1000, 1),
+    posixReadShared: probe('posix-read', `${dir}/posix`, 100, 1),
+    childPosixRead: probe('posix', `${dir}/posix`, 55, 1),
+    between: probe('posix', `${dir}/posix`, 20, 30),
+    ofd: probe('ofd', `${dir}/ofd`, 4095, 1),
+    afterOfd: probe('ofd', `${dir}/ofd`, 4096, 1),
+  }, {
+    flock: 'held', flockShared: 'free', flockSharedExclusive: 'held',
+    posixWrite: `held by pid ${pid}`, posixRead: `held by pid ${pid}`, posixReadShared: 'free',
+    childPosixRead: `held by pid ${child}`, between: 'free', ofd: 'held', afterOfd: 'free',
+  }, what);
+}
+
+function assertReleased(dir: string, child: number): void {
+  assert.deepEqual([probe('flock', `${dir}/flock`), probe('flock', `${dir}/flock-shared`), probe('posix', `${dir}/posix`, 10, 10), probe('posix', `${dir}/posix`, 100, 1), probe('ofd', `${dir}/ofd`, 0, 1), probe('posix', `${dir}/posix`, 55, 1)],
+    ['free', 'free', 'free', 'free', 'free', `held by pid ${child}`], 'the parent let its locks go, the child still holds its own');
+}
+
+async function startHolder(bed: TestBed): Promise<{ pid: number; child: number; dir: string }> {
+  const dir = bed.scratch.path('files');
+  fs.mkdirSync(dir);
+  const pid = bed.start([locks(), 'hold', dir]);
+  const child = bed.adopt(Number((await bed.output.next(/^ready child \d+$|: /)).split(' ')[2]));
+  return { pid, child, dir };
+}
+
+bedTest('flock, POSIX and OFD locks stay held through dump --leave-running and come back held by their owners after restore', async (bed) => {
+  const { pid, child, dir } = await startHolder(bed);
+  assertHeld(dir, pid, child, 'before the dump');
+
+  const refused = await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('refused')]);
+  assertFailedWith(refused, 'dump', `pid ${pid} holds a flock write lock on ${dir}/flock (fd 3 of pid ${pid}): dump with --file-locks to carry it`);
+  assert.equal(fs.existsSync(bed.scratch.path('refused/records.log')), false, 'no image is left');
+  assertHeld(dir, pid, child, 'after the refused dump');
+
+  const img = bed.scratch.path('img');
+  await dump(pid, img, ['--leave-running', '--file-locks']);
+  assertHeld(dir, pid, child, 'after dump --leave-running');
+
+  process.kill(child, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
+  await waitAllGone([pid, child]);
+  assert.deepEqual([probe('flock', `${dir}/flock`), probe('posix', `${dir}/posix`, 10, 10)], ['free', 'free'], 'the killed tree\'s locks went with it');
+
+  await restoreDetached(img);
+  assertHeld(dir, pid, child, 'after restore');
+  process.kill(pid, 'SIGUSR2');
+  assert.equal(await bed.output.next(/^released|: /), 'released');
+  assertReleased(dir, child);
+  process.kill(pid, 'SIGUSR2');
+  assert.equal(await bed.output.next(/^retaken|: /), 'retaken');
+  assertHeld(dir, pid, child, 'after the restored process took them again');
+});
+
+bedTest('a lock another process took since the dump fails the restore in one line naming it, leaving no process', async (bed) => {
+  const { pid, child, dir } = await startHolder(bed);
+  const img = bed.scratch.path('img');
+  await dump(pid, img, ['-l']);
+  const grabber = bed.start([locks(), 'grab', 'posix', `${dir}/posix`], { output: bed.scratch.path('grabber') });
+  await waitForLine(bed.scratch.path('grabber'), /^grabbed$/);
+
+  const r = await ferry(['restore', '-D', img, '-d']);
+  assertFailedWith(r, 'restore', `pid ${pid} cannot take its POSIX write lock (bytes 10-19) on ${dir}/posix (fd 5) again: another process holds a conflicting lock on it now`);
+  assertNothingLeft('the refused restore', [pid, child], r.pid);
+  assert.equal(probe('flock', `${dir}/flock`), 'free', 'the flock the restore took before it failed is let go');
+
+  process.kill(grabber, 'SIGKILL');
+  await waitAllGone([grabber]);
+  await restoreDetached(img);
+  assertHeld(dir, pid, child, 'restored once the file was free');
+});
+
+bedTest('a process waiting for a lock (F_SETLKW) waits again after restore and takes it once the holder lets go', async (bed) => {
+  const file = bed.scratch.path('contended');
+  const grabber = bed.start([locks(), 'grab', 'posix', file], { output: bed.scratch.path('grabber') });
+  await waitForLine(bed.scratch.path('grabber'), /^grabbed$/);
+  const waiter = bed.start([locks(), 'wait', file]);
+  assert.equal(await bed.output.next(/^waiting|: /), 'waiting');
+  await dump(waiter, bed.scratch.path('img'), ['-l']);
+  await restoreDetached(bed.scratch.path('img'));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(probe('posix', file, 0, 1), `held by pid ${grabber}`, 'the outside holder still has it');
+  assert.ok(alive(waiter), 'the restored waiter runs');
+  process.kill(grabber, 'SIGKILL');
+  assert.equal(await bed.output.next(/^locked|: /), 'locked');
+  assert.equal(probe('posix', file, 0, 1), `held by pid ${waiter}`);
+});

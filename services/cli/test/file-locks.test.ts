@@ -7,7 +7,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, ferry, assertFailedWith, assertNothingLeft, alive, waitAllGone, waitForLine, type TestBed } from '@ferry/testbed';
+import { script, workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, ferry, assertFailedWith, assertNothingLeft, alive, waitAllGone, waitForLine, type TestBed } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -111,4 +111,35 @@ bedTest('a process waiting for a lock (F_SETLKW) waits again after restore and t
   process.kill(grabber, 'SIGKILL');
   assert.equal(await bed.output.next(/^locked|: /), 'locked');
   assert.equal(probe('posix', file, 0, 1), `held by pid ${waiter}`);
+});
+
+const wrote = (line: string) => Number(line.split(' ')[1]);
+
+/** What a reader outside the tree finds in the database: "N rows ok" or what is wrong. */
+const readDatabase = (db: string) => execFileSync('python3', [script('sqlite-reader.py'), db], { encoding: 'utf8' }).trim();
+
+bedTest('a python program writing to sqlite in WAL mode writes on after dump --file-locks and restore, and readers outside see every row', async (bed) => {
+  const db = bed.scratch.path('db');
+  const pid = bed.start(['python3', script('sqlite-writer.py'), db]);
+  await bed.output.next(/^wrote 30$/);
+
+  const refused = await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('refused')]);
+  assertFailedWith(refused, 'dump', new RegExp(`pid ${pid} holds a POSIX (shared|write) lock \\(bytes \\d+-\\d+\\) on ${db}(-shm)? \\(fd \\d+ of pid ${pid}\\): dump with --file-locks to carry it`));
+  const afterRefusal = wrote(await bed.output.next(/^wrote \d+$/));
+  assert.equal(wrote(await bed.output.next(/^wrote \d+$/)), afterRefusal + 10, 'the refused dump left the writer writing');
+
+  await dump(pid, bed.scratch.path('img'), ['--file-locks']);
+  await restoreDetached(bed.scratch.path('img'));
+  assert.equal(probe('posix', `${db}-shm`, 128, 1), `held by pid ${pid}`, 'the restored writer holds its connection\'s lock on the wal-index again');
+  const restoredAt = wrote(await bed.output.next(/^wrote \d+$/));
+  for (let i = 0; i < 3; i++) {
+    assert.match(readDatabase(db), /^\d+ rows ok$/, 'a reader outside the tree, while the writer runs');
+    await bed.output.next(/^wrote \d+$/);
+  }
+  process.kill(pid, 'SIGUSR1');
+  assert.match(await bed.output.next(/^read |^row /), /^read \d+ rows ok$/, 'the restored writer reads back every row');
+  const later = wrote(await bed.output.next(/^wrote \d+$/));
+  assert.ok(later > restoredAt + 20, `it writes more rows (${restoredAt} then ${later})`);
+  const finalCount = Number(readDatabase(db).split(' ')[0]);
+  assert.ok(finalCount >= later, `the reader sees the ${later} rows written so far (${finalCount})`);
 });

@@ -3,11 +3,11 @@
 // them again; without the option a tree holding one is refused in one line; a lock someone else
 // took since the dump fails the restore, leaving no process; a process waiting for a lock waits
 // again after restore and gets it once it is free.
-import { after } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { script, workload, removeBuiltWorkloads, bedTest, dump, restoreDetached, ferry, assertFailedWith, assertNothingLeft, alive, waitAllGone, waitForLine, type TestBed } from '@ferry/testbed';
+import { script, workload, removeBuiltWorkloads, withCluster, startOnA, ferryOk, bedTest, dump, restoreDetached, ferry, assertFailedWith, assertNothingLeft, alive, waitAllGone, waitForLine, type TestBed } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -143,3 +143,23 @@ bedTest('a python program writing to sqlite in WAL mode writes on after dump --f
   const finalCount = Number(readDatabase(db).split(' ')[0]);
   assert.ok(finalCount >= later, `the reader sees the ${later} rows written so far (${finalCount})`);
 });
+
+test('ferry checkpoint -l on a host\'s agent records the locks of a tree that keeps them (-R), restorable with them; without -l the job fails naming the lock', () => withCluster({}, async (c) => {
+  const dir = c.scratch.path('files');
+  fs.mkdirSync(dir);
+  const out = c.scratch.path('holder-out');
+  const pid = startOnA(c, [locks(), 'hold', dir], out);
+  const child = Number((await waitForLine(out, /^ready child \d+$/)).split(' ')[2]);
+  c.started.push(child);
+
+  const refused = await ferry(['checkpoint', '--host', 'a', '--pid', String(pid), '--leave-running'], { env: c.env });
+  assert.equal(refused.stderr, `ferry checkpoint: pid ${pid} on a: pid ${pid} holds a flock write lock on ${dir}/flock (fd 3 of pid ${pid}): dump with --file-locks to carry it\n`);
+  const id = (await ferryOk(['checkpoint', '--host', 'a', '--pid', String(pid), '--leave-running', '--file-locks'], { env: c.env })).stdout.trim();
+  assertHeld(dir, pid, child, 'after the checkpoint, by the tree left running');
+
+  process.kill(child, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
+  await waitAllGone([pid, child]);
+  await ferryOk(['restore', '--checkpoint', id, '-d'], { env: c.env });
+  assertHeld(dir, pid, child, 'restored from the checkpoint');
+}));

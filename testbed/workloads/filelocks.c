@@ -12,6 +12,8 @@
 // waiting and says "free" (taken and let go), "held by pid N" (POSIX: who owns it), "held" or
 // the error.
 // filelocks grab flock|posix PATH: takes a write lock (whole file) and holds it: "grabbed".
+// filelocks mapped PATH: takes a flock write lock on PATH, maps it shared and closes its
+// descriptor: the lock stays, held through the mapping alone. Says "ready".
 // filelocks wait PATH: waits for a POSIX write lock on the whole file (F_SETLKW): "waiting", then
 // "locked" once it has it, and holds it.
 #define _GNU_SOURCE
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t toggles;
@@ -117,6 +120,14 @@ int main(int argc, char **argv) {
     printf("locked\n");
     for (;;) pause();
   }
-  fprintf(stderr, "usage: filelocks hold DIR | probe KIND PATH START LEN | grab flock|posix PATH | wait PATH\n");
+  if (argc == 3 && !strcmp(argv[1], "mapped")) {
+    int fd = open(argv[2], O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || ftruncate(fd, 4096) || flock(fd, LOCK_EX | LOCK_NB)) { printf("mapped: %s\n", strerror(errno)); return 1; }
+    if (mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED) { printf("mmap: %s\n", strerror(errno)); return 1; }
+    close(fd);
+    printf("ready\n");
+    for (;;) pause();
+  }
+  fprintf(stderr, "usage: filelocks hold DIR | probe KIND PATH START LEN | grab flock|posix PATH | mapped PATH | wait PATH\n");
   return 2;
 }

@@ -97,6 +97,18 @@ bedTest('a lock another process took since the dump fails the restore in one lin
   assertHeld(dir, pid, child, 'restored once the file was free');
 });
 
+bedTest('a flock held through a mapping alone (its descriptor closed) fails the dump in one line naming it, with or without --file-locks, and the process keeps it', async (bed) => {
+  const file = bed.scratch.path('mapped');
+  const pid = bed.start([locks(), 'mapped', file]);
+  assert.equal(await bed.output.next(/^ready$|: /), 'ready');
+  for (const flags of [[], ['--file-locks']]) {
+    const r = await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('img'), ...flags]);
+    assertFailedWith(r, 'dump', `pid ${pid} holds a flock write lock on ${file} through no descriptor of the tree (a mapping or a descriptor in flight): not supported yet`);
+  }
+  assert.ok(alive(pid));
+  assert.equal(probe('flock', file), 'held');
+});
+
 bedTest('a process waiting for a lock (F_SETLKW) waits again after restore and takes it once the holder lets go', async (bed) => {
   const file = bed.scratch.path('contended');
   const grabber = bed.start([locks(), 'grab', 'posix', file], { output: bed.scratch.path('grabber') });

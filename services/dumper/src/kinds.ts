@@ -4,7 +4,7 @@ import { pstreeCollector } from './objects/pstree.js';
 import { procAttrsCollector } from './objects/procattrs.js';
 import { credsCollector } from './objects/creds.js';
 import { fdCollector } from './objects/fd.js';
-import { fileLockCollector } from './objects/filelock.js';
+import { fileLockCollector, locksBeyondDescriptorsCheck } from './objects/filelock.js';
 import { signalsCollector } from './objects/signals.js';
 import { posixTimersCollector } from './objects/posixtimers.js';
 import { itimersCollector } from './objects/itimers.js';
@@ -48,7 +48,7 @@ export const taskCollectors: readonly TaskCollector[] = [
 ];
 
 /** Whole-tree kinds that need every task's files known. */
-export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector];
+export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, locksBeyondDescriptorsCheck];
 
 /**
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External

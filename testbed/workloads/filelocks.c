@@ -14,8 +14,8 @@
 // filelocks grab flock|posix PATH: takes a write lock (whole file) and holds it: "grabbed".
 // filelocks mapped PATH: takes a flock write lock on PATH, maps it shared and closes its
 // descriptor: the lock stays, held through the mapping alone. Says "ready".
-// filelocks wait PATH: waits for a POSIX write lock on the whole file (F_SETLKW): "waiting", then
-// "locked" once it has it, and holds it.
+// filelocks wait flock|posix PATH: waits for a write lock on the whole file (flock LOCK_EX or
+// F_SETLKW): "waiting", then "locked" once it has it, and holds it.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -113,10 +113,11 @@ int main(int argc, char **argv) {
     printf("grabbed\n");
     for (;;) pause();
   }
-  if (argc == 3 && !strcmp(argv[1], "wait")) {
-    int fd = open(argv[2], O_RDWR | O_CREAT, 0644);
+  if (argc == 4 && !strcmp(argv[1], "wait")) {
+    int fd = open(argv[3], O_RDWR | O_CREAT, 0644);
     printf("waiting\n");
-    if (range_lock(fd, F_SETLKW, F_WRLCK, 0, 0)) { printf("wait: %s\n", strerror(errno)); return 1; }
+    int failed = !strcmp(argv[2], "flock") ? flock(fd, LOCK_EX) : range_lock(fd, F_SETLKW, F_WRLCK, 0, 0);
+    if (failed) { printf("wait: %s\n", strerror(errno)); return 1; }
     printf("locked\n");
     for (;;) pause();
   }
@@ -128,6 +129,6 @@ int main(int argc, char **argv) {
     printf("ready\n");
     for (;;) pause();
   }
-  fprintf(stderr, "usage: filelocks hold DIR | probe KIND PATH START LEN | grab flock|posix PATH | mapped PATH | wait PATH\n");
+  fprintf(stderr, "usage: filelocks hold DIR | probe KIND PATH START LEN | grab flock|posix PATH | mapped PATH | wait flock|posix PATH\n");
   return 2;
 }

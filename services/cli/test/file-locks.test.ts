@@ -109,21 +109,24 @@ bedTest('a flock held through a mapping alone (its descriptor closed) fails the 
   assert.equal(probe('flock', file), 'held');
 });
 
-bedTest('a process waiting for a lock (F_SETLKW) waits again after restore and takes it once the holder lets go', async (bed) => {
-  const file = bed.scratch.path('contended');
-  const grabber = bed.start([locks(), 'grab', 'posix', file], { output: bed.scratch.path('grabber') });
-  await waitForLine(bed.scratch.path('grabber'), /^grabbed$/);
-  const waiter = bed.start([locks(), 'wait', file]);
-  assert.equal(await bed.output.next(/^waiting|: /), 'waiting');
-  await dump(waiter, bed.scratch.path('img'), ['-l']);
-  await restoreDetached(bed.scratch.path('img'));
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(probe('posix', file, 0, 1), `held by pid ${grabber}`, 'the outside holder still has it');
-  assert.ok(alive(waiter), 'the restored waiter runs');
-  process.kill(grabber, 'SIGKILL');
-  assert.equal(await bed.output.next(/^locked|: /), 'locked');
-  assert.equal(probe('posix', file, 0, 1), `held by pid ${waiter}`);
-});
+for (const [kind, how] of [['posix', 'F_SETLKW'], ['flock', 'flock LOCK_EX']] as const) {
+  bedTest(`a process waiting for a lock (${how}) waits again after restore and takes it once the holder lets go`, async (bed) => {
+    const file = bed.scratch.path('contended');
+    const grabber = bed.start([locks(), 'grab', kind, file], { output: bed.scratch.path('grabber') });
+    await waitForLine(bed.scratch.path('grabber'), /^grabbed$/);
+    const waiter = bed.start([locks(), 'wait', kind, file]);
+    assert.equal(await bed.output.next(/^waiting|: /), 'waiting');
+    await dump(waiter, bed.scratch.path('img'), ['-l']);
+    await restoreDetached(bed.scratch.path('img'));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(probe(kind, file, 0, 1), kind === 'posix' ? `held by pid ${grabber}` : 'held', 'the outside holder still has it');
+    assert.ok(alive(waiter), 'the restored waiter runs');
+    assert.doesNotMatch(fs.readFileSync(bed.output.file, 'utf8'), /locked/, 'and has not got it');
+    process.kill(grabber, 'SIGKILL');
+    assert.equal(await bed.output.next(/^locked|: /), 'locked');
+    assert.equal(probe(kind, file, 0, 1), kind === 'posix' ? `held by pid ${waiter}` : 'held');
+  });
+}
 
 const wrote = (line: string) => Number(line.split(' ')[1]);
 

@@ -28,5 +28,9 @@ if (files.length === 0) {
   console.error(`no test files${filter.length ? ` matching ${filter.join(', ')}` : ''} under ${dirs.map((d) => path.relative(root, d)).join(', ')} (built?)`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', cwd: root });
+// The tests start without the descriptors our caller leaked to us (a shell's, a CI runner's): a
+// workload that inherited one would hold a pipe to something outside its tree, and its dump
+// would carry it. Only stdio goes through.
+const closeInherited = 'import os, sys\nos.closerange(3, 1 << 16)\nos.execv(sys.argv[1], sys.argv[1:])';
+const r = spawnSync('python3', ['-c', closeInherited, process.execPath, '--test', '--test-concurrency=1', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -12,6 +12,8 @@ command -v nats-server >/dev/null || need+=(nats-server)
 command -v redis-server >/dev/null || need+=(redis-server)
 # Page crc32s at three times zlib's speed (libs/sys/src/crc32.ts).
 dpkg -s libdeflate0 >/dev/null 2>&1 || need+=(libdeflate0)
+# The network lock of established TCP connections (--tcp-established, libs/sys/src/net-lock.ts).
+command -v nft >/dev/null || need+=(nftables)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "setup: need root to install ${need[*]}" >&2; exit 1; fi
   echo "setup: installing ${need[*]}"

@@ -1,9 +1,9 @@
 // npm run bench: dump and restore of processes holding 64, 512 and 2048 MiB of touched memory,
 // images on tmpfs, each figure printed beside a baseline measured in the same run.
 // First the start-up of the command; after the memory part the same sizes whole-command beside
-// CRIU (versus-criu.ts); then trees and threads (trees.ts), the BullMQ stage barriers
-// (barriers.ts), and a migration from host a to host b (migrate.ts);
-// FERRY_BENCH_ONLY=startup|memory|criu|trees|barriers|migrate runs one part alone.
+// CRIU (versus-criu.ts); then trees and threads (trees.ts), sockets beside CRIU (sockets.ts), the
+// BullMQ stage barriers (barriers.ts), and a migration from host a to host b (migrate.ts);
+// FERRY_BENCH_ONLY=startup|memory|criu|trees|sockets|barriers|migrate runs one part alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { benchTrees } from './trees.js';
 import { benchBarriers } from './barriers.js';
 import { benchMigrate, migrateWanted } from './migrate.js';
 import { benchStartup, benchVersusCriu } from './versus-criu.js';
+import { benchSockets } from './sockets.js';
 
 const work = newWorkDir();
 const allSizes = (process.env.FERRY_BENCH_SIZES ?? '64,512,2048').split(',').map(Number);
@@ -81,5 +82,6 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 if (wanted('trees')) await benchTrees();
+if (wanted('sockets')) await benchSockets();
 if (wanted('barriers')) await benchBarriers();
 if (migrateWanted()) await benchMigrate();

@@ -11,6 +11,8 @@ export * from './ferry.js';
 export * from './free-port.js';
 export * from './heartbeat.js';
 export * from './image-server.js';
+export * from './inet-client.js';
+export * from './inet-locks.js';
 export * from './index.js';
 export * from './nats.js';
 export * from './ns-host.js';

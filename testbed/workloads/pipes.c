@@ -3,7 +3,8 @@
 // then drains what is queued, checks every byte against the pattern, and reports the state of its
 // end of the pipe:  "drained N ok total T size S nonblock 0|1 cloexec 0|1"  (or "... bad at OFFSET").
 // usage: pipes [--size BYTES] [--nonblock] [--cloexec] [--fifo PATH] [--socket] FILL
-//   --socket: the child also holds a socket, which ferry cannot dump.
+//   --socket: the child also holds a socketpair with a descriptor queued in it (SCM_RIGHTS),
+//   which ferry cannot dump.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -42,6 +43,15 @@ static void send_pattern(int fd, long n) {
 static void child(int w, long fill, int with_socket) {
   int sv[2];
   if (with_socket && socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) _exit(5);
+  if (with_socket) {
+    char byte = 'r', control[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &w, sizeof w);
+    if (sendmsg(sv[0], &msg, 0) != 1) _exit(6);
+  }
   send_pattern(w, fill);
   for (;;) {
     while (!requested) usleep(5000);

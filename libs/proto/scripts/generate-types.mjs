@@ -86,7 +86,7 @@ function kindOf(pkg, protoDir, kindsDir, file) {
   const message = pkg.nestedArray.find((o) => o instanceof protobuf.Type && o.filename === full);
   if (!message) refuse(full, `declares no message, so kind ${kind} would have no payload`);
   const validator = `validate${tsName(message)}`;
-  if (!/^[a-z][a-z0-9_]*$/.test(kind)) refuse(full, `kind ${JSON.stringify(kind)} is not a lower-case identifier`);
+  if (!/^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$/.test(kind)) refuse(full, `kind ${JSON.stringify(kind)} is not lower-case words joined by hyphens`);
   if (!fs.existsSync(path.join(kindsDir, `${kind}.ts`))) {
     refuse(full, `kind ${kind} has no module: write src/kinds/${kind}.ts exporting ${validator}(payload: ${tsName(message)}): void`);
   }
@@ -157,6 +157,9 @@ function docComment(text, indent = '') {
   return `${indent}/**\n${lines.map((l) => `${indent} *${l ? ' ' + l : ''}\n`).join('')}${indent} */\n`;
 }
 
+/** A kind as an object key: hyphenated kinds (unix-socket) quoted. */
+const propertyName = (kind) => (kind.includes('-') ? `'${kind}'` : kind);
+
 function kindPayloadsFile(kinds) {
   const names = [...new Set(kinds.map((k) => k.type))].sort();
   return (
@@ -164,7 +167,7 @@ function kindPayloadsFile(kinds) {
     `import type { ${names.join(', ')} } from './messages.js';\n\n` +
     '/** Each kind\'s payload type, by kind name: the base name of its .proto file, and the first message it declares. */\n' +
     'export interface KindPayloads {\n' +
-    kinds.map((k) => `  ${k.kind}: ${k.type};\n`).join('') +
+    kinds.map((k) => `  ${propertyName(k.kind)}: ${k.type};\n`).join('') +
     '}\n'
   );
 }
@@ -176,7 +179,7 @@ function validatorsFile(kinds) {
     kinds.map((k) => `import { ${k.validator} } from '../kinds/${k.kind}.js';\n`).join('') +
     '\n/** Each kind\'s own checks: tsc refuses a kind whose module lacks validate<Message> or takes another type. */\n' +
     'export const VALIDATORS: { readonly [K in keyof KindPayloads]: (payload: KindPayloads[K]) => void } = {\n' +
-    kinds.map((k) => `  ${k.kind}: ${k.validator},\n`).join('') +
+    kinds.map((k) => `  ${propertyName(k.kind)}: ${k.validator},\n`).join('') +
     '};\n'
   );
 }

@@ -187,7 +187,24 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
       { wd: 0x7fffffff, path: '/', mask: 0x100, ino: 2n, sdev: 0xffffffff },
     ],
   },
+  sysvshm: { id: 0x7fffffff, key: -1, size: 0x7ffffffff000n, mode: 0o777, uid: 0xffffffff, gid: 0xfffffffe, cuid: 0xfffffffd, cgid: 0xfffffffc, removed: false },
+  inet_socket: {
+    id: 'file:100:11', family: 10, type: 1, state: 1, flags: 0o4002, localAddress: '::ffff:127.0.0.1', localPort: 65535,
+    remoteAddress: 'fe80::1', remotePort: 1, backlog: 0, reuseAddress: true, reusePort: true, v6Only: false, keepalive: true,
+    noDelay: true, bound: true, sendBuffer: 4194304, receiveBuffer: 6291456,
+    stream: {
+      lock: 'ckpt-sample', sendSeq: 0xffffffff, receiveSeq: 1, sendQueue: filled(70000, 3), unsent: 70000, receiveQueue: filled(3, 4),
+      mss: 65483, options: 7, sendWscale: 14, receiveWscale: 7, timestamp: 0xfffffffe, sndWl1: 1, sndWnd: 0xffffffff, maxWindow: 65535,
+      rcvWnd: 65536, rcvWup: 0x80000000,
+    },
+  },
   eventpoll: { id: 'file:100:9', flags: 2, ownerPid: 100, targets: [{ fd: 8, events: 0x80000019, data: 0xffffffffffffffffn }, { fd: 1048575, events: 0, data: 0n }] },
+  'unix-socket': {
+    id: 'file:100:10', ino: 0xfffffffffn, type: 2, state: 1, flags: 0o4002, name: Buffer.from('/run/x.sock'), nameUnlinked: false,
+    peerIno: 0n, peerName: Buffer.from('\0peer'), peerClosed: false, shutdown: 2, backlog: 0, acceptQueue: [],
+    rcvbuf: 425984, sndbuf: 2147483647, passcred: true, passsec: false, peekOff: -1, rcvtimeoUs: 0xfffffffffffn, sndtimeoUs: 0n,
+    creatorPid: 4194304, queued: [{ data: filled(70000, 9), sender: Buffer.from('\0a') }, { data: Buffer.alloc(0), sender: Buffer.alloc(0) }],
+  },
 };
 
 export const INVENTORY: LocalInventory = { ...SAMPLES.inventory, checkpointId: undefined };

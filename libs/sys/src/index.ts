@@ -32,4 +32,8 @@ export * from './timerfd.js';
 export * from './signalfd.js';
 export * from './timers.js';
 export * from './inotify.js';
+export * from './unix-sockets.js';
+export * from './sysvipc.js';
+export * from './tcp-repair.js';
+export * from './net-lock.js';
 export * from './file-locks.js';

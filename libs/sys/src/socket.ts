@@ -257,3 +257,6 @@ export function receiveBytes(fd: number, into: Buffer, flags: number): { length:
 
 /** The raw numbers of sendmsg/recvmsg, for callers that build their own msghdr (SCM_RIGHTS). */
 export const SOCKET_SYSCALLS = { sendmsg: SYS_sendmsg, recvmsg: SYS_recvmsg } as const;
+
+/** The numbers of the calls that make and connect sockets, for injecting them into a task. */
+export const SOCKET_MAKING_SYSCALLS = { socket: SYS_socket, connect: SYS_connect, bind: SYS_bind, listen: SYS_listen, socketpair: SYS_socketpair } as const;

@@ -10,6 +10,8 @@ export function hostPrefix(host: string): string {
 /** Restore the stored checkpoint on the agent's host, detached; the result is the restored root pid. */
 export interface RestoreJob {
   checkpointId: string;
+  /** Established TCP connections are brought back (--tcp-established). */
+  tcpEstablished?: boolean;
 }
 
 export interface RestoreJobResult {
@@ -24,6 +26,8 @@ export interface MigrateJob {
   migrationId: string;
   /** The pages go through the image server, which keeps the whole checkpoint (--keep-checkpoint). */
   keepCheckpoint?: boolean;
+  /** Established TCP connections move too, in repair mode (--tcp-established). */
+  tcpEstablished?: boolean;
 }
 
 export interface MigrationReport {

@@ -70,6 +70,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
         });
       },
       log: o.log,
+      tcpEstablished: o.tcpEstablished,
       failBeforeCommit: o.faults.dumpBeforeCommit,
       holdUntil: async (checkpointId) => {
         stage = 'queued';
@@ -80,7 +81,7 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
           report(true);
         });
         try {
-          const job = await targetQueue.add('restore', { checkpointId }, { jobId: restoreJobId(o.migrationId), removeOnComplete: true, removeOnFail: true });
+          const job = await targetQueue.add('restore', { checkpointId, tcpEstablished: o.tcpEstablished }, { jobId: restoreJobId(o.migrationId), removeOnComplete: true, removeOnFail: true });
           taken = await untilTakenOver(job, targetEvents, client, o);
           takenAt = performance.now();
           return 'kill';

@@ -22,7 +22,7 @@ export async function runRestoreJob(job: Job<RestoreJob, RestoreJobResult>, agen
       if ((await claimTree(agent.redis.options, job.data.checkpointId, 'target')) !== 'target') throw new Error('the source took the tree back (migration timed out)');
     };
     // The fetched copy is this restore's own: its pages may be freed as they go in.
-    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease, consumePages: true }, announcing(stages, (stage) => {
+    const restored = await restore({ dir: source.dir, log: agent.log, beforeRelease, consumePages: true, tcpEstablished: job.data.tcpEstablished }, announcing(stages, (stage) => {
       void job.updateProgress({ stage }).catch(() => {});
     }));
     return { pid: restored.pid, stageMs: restored.stageMs };

@@ -25,7 +25,9 @@ export function registerDump(program: Command): void {
     .option('-R, --leave-running', 'resume the process after the dump instead of killing it')
     .option('--inherit-fd <id>', 'leave this object (pipe:[INODE], a path, PID:FD) out of the checkpoint: restore is handed it (repeatable)', repeatable)
     .option('--ghost-limit <size>', `keep deleted files still open up to this size (default ${GHOST_LIMIT_DEFAULT >> 20}M, at most ${GHOST_LIMIT_MAX >> 20}M)`, sizeArg(GHOST_LIMIT_MAX))
+    .option('--ext-unix-sk', 'keep datagram unix sockets connected outside the tree: restore reconnects them to their peer\'s address')
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
+    .option('--tcp-established', 'carry established TCP connections (repair mode; their packets are dropped until restore)')
     .option('-l, --file-locks', 'record the flock, POSIX and OFD locks the tree holds, and take them again at restore')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
@@ -33,7 +35,7 @@ export function registerDump(program: Command): void {
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

@@ -18,6 +18,7 @@ export function registerMigrate(program: Command): void {
     .option('--from <host>', 'the host it runs on, whose agent dumps it (default $FERRY_HOST, else the host name)')
     .option('--redis <url>', 'Redis of the job queues (default $FERRY_REDIS_URL)')
     .option('--keep-checkpoint', 'send the pages through the image server, which then keeps the whole checkpoint (restorable later, anywhere); slower: by default they go straight to the target, and the server keeps the records only')
+    .option('--tcp-established', 'move established TCP connections too (the address they use must move to the target: see README)')
     .option('--json', 'progress and the summary as JSON lines on stdout'))
     .action(async (o) => {
       const from: string = o.from ?? config.host;
@@ -28,7 +29,7 @@ export function registerMigrate(program: Command): void {
         const { HostQueue, hostPrefix, migrate } = await import('@ferry/agent');
         hostPrefix(o.to);
         source = await HostQueue.open(from, await redisOf(o.redis), { agentNeeded: true, events: true });
-        const report = await migrate(source, { pid: o.pid, to: o.to, keepCheckpoint: !!o.keepCheckpoint }, (p) => display.update(p));
+        const report = await migrate(source, { pid: o.pid, to: o.to, keepCheckpoint: !!o.keepCheckpoint, tcpEstablished: !!o.tcpEstablished }, (p) => display.update(p));
         display.stop();
         process.stdout.write(o.json ? `${JSON.stringify({ event: 'migrated', ...report })}\n` : describeMigration(report));
       } catch (e) {

@@ -19,6 +19,7 @@ export function registerMigrationSource(program: Command): void {
     .requiredOption('--migration-id <id>', 'the migration job')
     .option('--redis <url>', 'Redis of the job queues')
     .option('--keep-checkpoint', 'pages through the image server, not straight to the target')
+    .option('--tcp-established', 'established TCP connections move too')
     .option('-v, --verbose', 'show each step on stderr'))
     .action(async (o) => {
       // The agent that reads our output may be gone: the migration goes on regardless.
@@ -26,7 +27,7 @@ export function registerMigrationSource(program: Command): void {
       process.stderr.on('error', () => {});
       const { runMigrationSource } = await import('@ferry/agent');
       const outcome = await runMigrationSource({
-        pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, keepCheckpoint: !!o.keepCheckpoint,
+        pid: o.pid, from: o.from, to: o.to, migrationId: o.migrationId, keepCheckpoint: !!o.keepCheckpoint, tcpEstablished: !!o.tcpEstablished,
         redis: await redisOf(o.redis),
         nats: natsOf(o.nats),
         log: makeLogger(!!o.verbose),
@@ -41,9 +42,10 @@ export function registerMigrationSource(program: Command): void {
 
 /** The command line of `ferry migrate-source` for REQUEST, with the agent's own --redis, --nats and -v. */
 export function migrationSourceCommand(request: MigrationSourceRequest, flags: { redis?: string; nats?: string; verbose: boolean }): string[] {
-  const { pid, from, to, migrationId, keepCheckpoint } = request;
+  const { pid, from, to, migrationId, keepCheckpoint, tcpEstablished } = request;
   const argv = [process.execPath, process.argv[1]!, 'migrate-source', '--pid', String(pid), '--from', from, '--to', to, '--migration-id', migrationId];
   if (keepCheckpoint) argv.push('--keep-checkpoint');
+  if (tcpEstablished) argv.push('--tcp-established');
   if (flags.nats !== undefined) argv.push('--nats', flags.nats);
   if (flags.redis !== undefined) argv.push('--redis', flags.redis);
   if (flags.verbose) argv.push('-v');

@@ -21,6 +21,7 @@ export function registerRestore(program: Command): void {
     .option('--pidfile <file>', 'write the restored pid to this file')
     .option('--inherit-fd <fd[N]:id>', 'our fd N takes the place of ID (pipe:[INODE], a path, PID:FD) in the restored tree (repeatable)', repeatable)
     .option('-j, --shell-job', 'a shell job: attach the tree to the terminal ferry runs in')
+    .option('--tcp-established', 'bring established TCP connections back (and lift their network lock)')
     .option('--stages <kind>', 'stage barrier: local (default) or bullmq (Redis at --redis or FERRY_REDIS_URL)')
     .option('--redis <url>', 'Redis for the bullmq stage barrier (implies --stages bullmq); with --host, of the job queues')
     .option('-v, --verbose', 'show each step on stderr')
@@ -37,7 +38,7 @@ export function registerRestore(program: Command): void {
         const kind = o.stages ?? (o.redis ? 'bullmq' : 'local');
         const stages = await openStages({ kind, redis: kind === 'bullmq' ? await redisOf(o.redis) : undefined, host: config.host, timeoutMs: config.stageTimeoutMs, faults: config.faults.stages }, log);
         const source = await restoreSource(o);
-        restored = await restore({ dir: source.dir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, foreground, log, consumePages: source.disposable }, stages).finally(() => stages.close());
+        restored = await restore({ dir: source.dir, pidfile: o.pidfile, inheritFds, shellJob: !!o.shellJob, tcpEstablished: !!o.tcpEstablished, foreground, log, consumePages: source.disposable }, stages).finally(() => stages.close());
         await source.cleanup();
         closeHandedOver(inheritFds);
         reportStats({ ms: performance.now() - t0, pageBytes: restored.pageBytes, pid: restored.pid });

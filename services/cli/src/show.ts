@@ -1,4 +1,4 @@
-import { loadLocalImage, VmaKind, RegFileType, pipeName, type Image } from '@ferry/proto';
+import { loadLocalImage, VmaKind, RegFileType, pipeName, KIND_NAMES, type Image } from '@ferry/proto';
 import { table } from './table.js';
 
 const hex = (v: bigint) => '0x' + v.toString(16);
@@ -12,7 +12,24 @@ function otherFile(image: Image, id: string): { type: string; path: string } {
   if (tty) return { type: 'TTY', path: tty.devTty ? '/dev/tty' : tty.master ? `/dev/ptmx (pts ${tty.index})` : `/dev/pts/${tty.index}` };
   const external = image.byKind('external').find((e) => e.id === id);
   if (external) return { type: 'EXTERNAL', path: `${external.name} (restore needs --inherit-fd)` };
+  return anyFile(image, id);
+}
+
+/** A file of a kind show has no words of its own for (a socket, a timerfd, ...): its kind, and its name if it has one. */
+function anyFile(image: Image, id: string): { type: string; path: string } {
+  for (const kind of KIND_NAMES) {
+    const record = (image.byKind(kind) as object[]).find((r) => (r as { id?: unknown }).id === id) as Record<string, unknown> | undefined;
+    if (record) return { type: kind.toUpperCase(), path: nameOf(record) };
+  }
   return { type: '', path: '' };
+}
+
+function nameOf(record: Record<string, unknown>): string {
+  const name = record.path ?? record.name;
+  if (typeof name === 'string') return name;
+  // A unix socket's address: sun_path bytes, abstract when it starts with NUL (shown as @, as ss does).
+  if (Buffer.isBuffer(name) && name.length > 0) return name[0] === 0 ? `@${name.subarray(1).toString()}` : name.toString();
+  return '';
 }
 
 const ICANON = 0o2;

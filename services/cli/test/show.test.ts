@@ -63,3 +63,23 @@ bedTest('show --json lists the task with its vmas and fds', async () => {
 bedTest('show of a directory that holds no checkpoint says so', async (bed) => {
   assertFailedWith(await ferry(['show', bed.scratch.dir]), 'show', `records.log: missing from ${bed.scratch.dir}`);
 });
+
+bedTest('show names the kind of every other file, and a socket by its address', async (bed) => {
+  const script = bed.scratch.path('sockets.py');
+  fs.writeFileSync(script, [
+    'import socket, sys, time',
+    'a, b = socket.socketpair()',
+    "l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); l.bind('\\0' + sys.argv[1]); l.listen(1)",
+    "print('ready', flush=True)",
+    'time.sleep(600)',
+  ].join('\n'));
+  const address = `ferry-show-${process.pid}`;
+  const holder = bed.start(['python3', script, address]);
+  await bed.output.next(/^ready/);
+  const image = bed.scratch.path('sockets-img');
+  await dump(holder, image);
+  const files = table((await ferryOk(['show', image])).stdout, /^FD\s+CLOEXEC\s+TYPE\s+POS\s+PATH/);
+  const sockets = files.filter((r) => r[2] === 'UNIX-SOCKET');
+  assert.equal(sockets.length, 3, JSON.stringify(files));
+  assert.deepEqual(sockets.map((r) => r[4] ?? ''), ['', '', `@ferry-show-${process.pid}`]);
+});

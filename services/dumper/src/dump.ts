@@ -32,6 +32,10 @@ export interface DumpOptions {
   external?: string[];
   /** The most bytes of a ghost file (unlinked, still open) the checkpoint keeps; GHOST_LIMIT_DEFAULT unless given. */
   ghostLimit?: number;
+  /** --ext-unix-sk: datagram sockets connected outside the tree reconnect to their peer's address at restore. */
+  extUnixSk?: boolean;
+  /** Established TCP connections are carried, in repair mode under a network lock (else refused). */
+  tcpEstablished?: boolean;
   /** Locks the tree holds on its files are recorded and taken again at restore (--file-locks); without it they fail the dump. */
   fileLocks?: boolean;
   log?: Log;
@@ -116,8 +120,8 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const { pid } = opts;
   checkDumpable(pid);
   const running = runningTree(pid);
-  const ghostLimit = opts.ghostLimit ?? GHOST_LIMIT_DEFAULT;
-  const external = checkOpenFiles(pid, running, opts.external ?? [], ghostLimit);
+  const fileOptions = { ghostLimit: opts.ghostLimit ?? GHOST_LIMIT_DEFAULT, extUnixSk: !!opts.extUnixSk, tcpEstablished: !!opts.tcpEstablished };
+  const external = checkOpenFiles(pid, running, opts.external ?? [], { ...fileOptions, lockName: '', held: [] });
   // Everything that does not need the processes stopped happens before they are.
   const openSink = opts.openSink ?? ((inventory: LocalInventory, expectedPageBytes: number) => {
     if (opts.dir === undefined) throw new Error('no image directory given');
@@ -147,7 +151,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, ghostLimit), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, pages: { bytes: 0n, ms: 0 } };
     await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();

@@ -13,9 +13,12 @@ import { mmCollector } from './objects/mm.js';
 import { vmaCollector } from './objects/vma.js';
 import { pagesCollector } from './objects/pages.js';
 import { ttyCollector } from './objects/tty.js';
+import { sysvShmCollector } from './objects/sysvshm.js';
+import { sysvSemMsgCollector } from './objects/sysvsemmsg.js';
 import { describeExternal } from './objects/external.js';
 import { describePipe } from './objects/pipe.js';
 import { describeEventFd } from './objects/eventfd.js';
+import { describeUnixSocket } from './objects/unix-socket.js';
 import { describeEventPoll } from './objects/eventpoll.js';
 import { describeTimerFd } from './objects/timerfd.js';
 import { describeSignalFd } from './objects/signalfd.js';
@@ -26,11 +29,12 @@ import { describePidFd } from './objects/pidfd.js';
 import { describeUncarried } from './objects/uncarried.js';
 import { describeMemFd } from './objects/memfd.js';
 import { describeGhost } from './objects/ghost.js';
+import { describeInetSocket } from './objects/inet-socket.js';
 
 // Each list runs in its order, and that order is the order of the records in the stream.
 
-/** Whole-tree kinds written before any task's. */
-export const treeCollectorsBeforeTasks: readonly TreeCollector[] = [pstreeCollector];
+/** Whole-tree kinds written before any task's (and the refusal of what the tree uses that cannot be carried). */
+export const treeCollectorsBeforeTasks: readonly TreeCollector[] = [pstreeCollector, sysvSemMsgCollector];
 
 /** Every task's records, the task's own kinds one after the other; pages need the mappings written before them. */
 export const taskCollectors: readonly TaskCollector[] = [
@@ -47,8 +51,8 @@ export const taskCollectors: readonly TaskCollector[] = [
   pagesCollector,
 ];
 
-/** Whole-tree kinds that need every task's files known. */
-export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, locksBeyondDescriptorsCheck];
+/** Whole-tree kinds that need every task's files or mappings known. */
+export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, sysvShmCollector, locksBeyondDescriptorsCheck];
 
 /**
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External
@@ -59,6 +63,8 @@ export const fileDescribers: readonly FileDescriber[] = [
   describeUncarried,
   describePipe,
   describeEventFd,
+  describeUnixSocket,
+  describeInetSocket,
   describeEventPoll,
   describeTimerFd,
   describeSignalFd,

@@ -7,6 +7,9 @@ import { eventFdKind } from './objects/eventfd.js';
 import { timerFdKind } from './objects/timerfd.js';
 import { signalFdKind } from './objects/signalfd.js';
 import { inotifyKind } from './objects/inotify.js';
+import { unixSocketKind } from './objects/unix-socket.js';
+import { sysvShmKind } from './objects/sysvshm.js';
+import { inetSocketKind } from './objects/inet-socket.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
 import { eventPollKind } from './objects/eventpoll.js';
@@ -25,9 +28,10 @@ import { fileLockKind } from './objects/filelock.js';
  * Every kind of object the restorer brings back but the tree itself (pstree and core records,
  * which the Restoration forks). Their order is the order of their work in every stage: the
  * caller's descriptors are taken before anything is opened, dead-pid helpers exist before the
- * regular files under their /proc open, and a task gets its memory, then its fds and pidfds, then
- * its epoll watches (which name those fds), then its attributes and signal handlers; its timers
- * start late, once its signals are blocked, and before its credentials change. File locks come
+ * regular files under their /proc open, System V segments exist before a task attaches them, and
+ * a task gets its memory, then its fds and pidfds, then its epoll watches (which name those fds),
+ * then its attributes and signal handlers; its timers start late, once its signals are blocked,
+ * and before its credentials change. File locks come
  * after every descriptor is in place: closing any descriptor of a file in a task drops the POSIX
  * locks the task holds on it, and the fd work closes descriptors it used on the way.
  */
@@ -42,6 +46,9 @@ export const KINDS: readonly ObjectKind[] = [
   signalFdKind,
   inotifyKind,
   memFdKind,
+  unixSocketKind,
+  sysvShmKind,
+  inetSocketKind,
   memoryKind,
   fdKind,
   pidFdKind,

@@ -67,8 +67,16 @@ export interface KindPart {
   perTask?: { RESTORE?(ctx: TaskContext): void };
   /** Work inside each thread's participant (`thread TID`), the leader's last. */
   perThread?: { RESTORE_SIGCHLD?(ctx: ThreadContext): void; RESTORE_CREDS?(ctx: ThreadContext): void };
-  /** Participants of the kind's own: in RESTORE_SIGCHLD, before the leader helpers go and the threads take their signals. */
-  participants?: { RESTORE_SIGCHLD?(tree: BuiltTree): Participant[] };
+  /**
+   * Participants of the kind's own. RESTORE: before the tasks' own, for objects that must be made
+   * inside a task by injected calls (every task exists by then) and that ferry then takes into
+   * `opened` (a socket, whose peer sees who made it). RESTORE_SIGCHLD: before the leader helpers
+   * go and the threads take their signals. COMPLETE: once the restore is sure to go through
+   * (after a migration's take-over decision) and before any task runs.
+   */
+  participants?: { RESTORE?(tree: BuiltTree, opened: Map<string, number>): Participant[]; RESTORE_SIGCHLD?(tree: BuiltTree): Participant[]; COMPLETE?(): Participant[] };
+  /** After a failed restore: removes what the kind made that outlives the tree's processes (IPC objects). */
+  undo?(): void;
 }
 
 /** One kind of object of the checkpoint, as the restorer sees it. */

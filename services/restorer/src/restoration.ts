@@ -20,6 +20,7 @@ export interface RestorationOptions {
   /** File id -> the caller's descriptor that replaces it (--inherit-fd). */
   inherited: ReadonlyMap<string, number>;
   shellJob: boolean;
+  tcpEstablished?: boolean;
   /** Give the root's process group the foreground of ferry's terminal (stdin) as it starts. */
   foreground: boolean;
   /** Runs just before the tasks are released; a rejection aborts the restore. */
@@ -121,10 +122,11 @@ export class Restoration {
     });
   }
 
-  /** Each task joins its group and is rebuilt; then each thread takes its own state. */
+  /** The kinds' own participants; then each task joins its group and is rebuilt, and each thread takes its own state. */
   tasks(): Participant[] {
     const inTree = (pid: number) => this.made.has(pid) || this.leaders.has(pid);
-    return this.plan.live.flatMap((p) => [
+    const kindsFirst = this.plan.kinds.flatMap(({ part }) => part.participants?.RESTORE?.(this.built, this.opened) ?? []);
+    return [...kindsFirst, ...this.plan.live.flatMap((p) => [
       {
         name: `task ${p.task.pid}`,
         work: () => {
@@ -134,14 +136,13 @@ export class Restoration {
         },
       },
       ...this.threadsOf(p, (task, core) => restoreThreadState(task.thread(core.tid), core)),
-    ]);
+    ])];
   }
 
   /** The kinds' own participants, then the leader helpers go, then every thread's signals. */
   sigchld(): Participant[] {
-    const built: BuiltTree = { has: (pid) => this.made.has(pid), task: (pid) => this.taskOf(pid) };
     return [
-      ...this.plan.kinds.flatMap(({ part }) => part.participants?.RESTORE_SIGCHLD?.(built) ?? []),
+      ...this.plan.kinds.flatMap(({ part }) => part.participants?.RESTORE_SIGCHLD?.(this.built) ?? []),
       ...this.plan.leaderHelpers.map((h) => ({
         name: `helper ${h.pid}`,
         work: () => {
@@ -171,6 +172,7 @@ export class Restoration {
     return [
       // A migration's target asks, last thing before anything runs, whether it still takes over.
       ...(beforeRelease ? [{ name: 'take-over decision', work: () => beforeRelease() }] : []),
+      ...this.plan.kinds.flatMap(({ part }) => part.participants?.COMPLETE?.() ?? []),
       // Before anything runs: a shell job reading its terminal from the background would stop.
       ...(this.opts.foreground ? [{ name: 'terminal foreground', work: () => { this.previousForeground = handTerminalTo(0, this.plan.root.task.pgid); } }] : []),
       // Before anything runs: a restored task reading a dead pid's /proc file must find that pid
@@ -184,13 +186,14 @@ export class Restoration {
     ];
   }
 
-  /** After a failed stage: every task and helper made so far is killed and reaped. */
+  /** After a failed stage: every task and helper made so far is killed and reaped, and the kinds undo what outlives them. */
   async cleanup(): Promise<void> {
     await this.pagesChecked.catch(() => {});
     const steps = [
       ...[...this.made.values(), ...this.leaders.values()].reverse().map((task) => () => removeTask(task)),
       ...this.helpers.map((pid) => () => killAndReap(pid)),
       () => this.stub?.kill(),
+      ...this.plan.kinds.map(({ part }) => () => part.undo?.()),
     ];
     for (const step of steps) {
       try {
@@ -230,8 +233,10 @@ export class Restoration {
   }
 
   private sharedContext(): SharedContext {
-    return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob };
+    return { image: this.image, log: this.opts.log, stub: this.seed, helpers: this.helpers, inherited: this.opts.inherited, shellJob: this.opts.shellJob, tcpEstablished: !!this.opts.tcpEstablished };
   }
+
+  private readonly built: BuiltTree = { has: (pid) => this.made.has(pid), task: (pid) => this.taskOf(pid) };
 
   private get seed(): Stub {
     if (!this.stub) throw new Error('the restore stub was not started');

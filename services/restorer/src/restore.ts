@@ -16,6 +16,8 @@ export interface RestoreImageOptions {
   inheritFds?: InheritFd[];
   /** The tree was dumped as a shell job (-j): its terminal is the one ferry runs in. */
   shellJob?: boolean;
+  /** Established TCP connections of the image are brought back (--tcp-established), else refused. */
+  tcpEstablished?: boolean;
   /** Give the root's process group the foreground of ferry's terminal (stdin) as it starts. */
   foreground?: boolean;
   /** Runs just before the tasks are released; a rejection aborts the restore (nothing is left). */
@@ -62,7 +64,7 @@ export async function restoreImage(image: Image, opts: RestoreImageOptions, stag
   const inherited = matchInheritFds(image, opts.inheritFds ?? []);
   for (const t of plan.tasks) await ensurePidFree(t.task.pid);
   const restoration = new Restoration(image, plan, {
-    log, inherited, shellJob: !!opts.shellJob, foreground: !!opts.foreground, beforeRelease: opts.beforeRelease, consumePages: !!opts.consumePages,
+    log, inherited, shellJob: !!opts.shellJob, tcpEstablished: !!opts.tcpEstablished, foreground: !!opts.foreground, beforeRelease: opts.beforeRelease, consumePages: !!opts.consumePages,
   });
   // Tasks we kill on failure die as zombies of their restored parents; as subreaper we get them
   // when those parents die too, and reap them, so a failed restore leaves no trace.

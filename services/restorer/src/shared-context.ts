@@ -14,6 +14,8 @@ export interface SharedContext {
   inherited: ReadonlyMap<string, number>;
   /** The tree is a shell job: its external terminal becomes ferry's own (-j). */
   shellJob: boolean;
+  /** Established TCP connections may be brought back (--tcp-established). */
+  tcpEstablished: boolean;
 }
 
 /** The files of FILES that the caller does not hand over, which their kind opens itself. */

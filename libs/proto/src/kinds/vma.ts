@@ -17,5 +17,6 @@ export function validateVma(v: Vma): void {
   if (v.prot > PROT_ALL) fail(`prot ${v.prot} has bits beyond PROT_READ|PROT_WRITE|PROT_EXEC`);
   checkPageAligned(v.pgoff, 'pgoff');
   if (v.kind === VmaKind.FILE_PRIVATE || v.kind === VmaKind.FILE_SHARED) checkAbsolutePath(v.path, 'path');
+  if (v.kind === VmaKind.SYSV_SHM && v.shmid > 0x7fffffffn) fail(`shmid ${v.shmid} is beyond what an IPC id can be`);
   for (const a of v.advice) if (!RESTORABLE_ADVICE.has(a)) fail(`advice ${JSON.stringify(a)} is not one madvise restores`);
 }

@@ -13,7 +13,8 @@ export interface TaskFiles {
 }
 
 function whatItIs(target: string): string {
-  if (target.startsWith('socket:')) return `${target} (a socket)`;
+  // A socket no kind knows (what a kind refuses says for itself what it is).
+  if (/^socket:\[\d+\]$/.test(target)) return `${target} (a socket)`;
   if (target.startsWith('anon_inode:')) return target;
   if (/^\/dev\/(pts\/|tty|ptmx|console)/.test(target)) return `${target} (a terminal)`;
   return target;

@@ -1,5 +1,6 @@
 import type { KindPayloads, PayloadKind } from '@ferry/proto';
 import type { FdInfo } from '@ferry/sys';
+import type { Holding } from '../collector.js';
 
 /** An open file description as a record of its own kind (regfile, pipe, ...), named by `id`. */
 export type FileObject = { [K in PayloadKind]: { kind: K; id: string; payload: KindPayloads[K] } }[PayloadKind];
@@ -21,12 +22,26 @@ export interface DescribeContext {
    * the freeze, when the running tree may change it under the copy.
    */
   readonly contents: boolean;
-  /** The most bytes of an unlinked file still open (a ghost file) the dump keeps (--ghost-limit). */
-  readonly ghostLimit: number;
+  /** What the user asked of file kinds at dump (--ghost-limit, --ext-unix-sk, --tcp-established). */
+  readonly options: FileOptions;
 }
 
-export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, ghostLimit: number, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], contents, ghostLimit };
+/** The dump's options that file kinds read. */
+export interface FileOptions {
+  /** The most bytes of an unlinked file still open (a ghost file) the dump keeps (--ghost-limit). */
+  readonly ghostLimit: number;
+  /** --ext-unix-sk: a datagram socket connected outside the tree is kept, to reconnect to its peer's address. */
+  readonly extUnixSk: boolean;
+  /** Established TCP connections are carried (--tcp-established), else refused. */
+  readonly tcpEstablished: boolean;
+  /** The network lock of this checkpoint, under which connections are taken (its id; empty in the check before the freeze). */
+  readonly lockName: string;
+  /** What describers took from the tree (a connection in repair mode): the dump's holdings. */
+  readonly held: Holding[];
+}
+
+export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, options: FileOptions, contents = true): DescribeContext {
+  return { describers, tree: new Set(tree), external, seen: [], contents, options };
 }
 
 /**

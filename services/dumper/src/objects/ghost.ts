@@ -25,8 +25,8 @@ export function ghostRecord(source: string, path: string, d: Description, ctx: D
   try {
     const st = fs.fstatSync(reader, { bigint: true });
     if (!st.isFile() || st.nlink !== 0n) return null;
-    if (st.size > BigInt(ctx.ghostLimit)) {
-      return `${what} (a deleted file of ${st.size} bytes, more than the ghost limit of ${ctx.ghostLimit}: dump with --ghost-limit ${st.size} or more)`;
+    if (st.size > BigInt(ctx.options.ghostLimit)) {
+      return `${what} (a deleted file of ${st.size} bytes, more than the ghost limit of ${ctx.options.ghostLimit}: dump with --ghost-limit ${st.size} or more)`;
     }
     const taken = contentsTaken(ctx, 'ghost', st.dev, st.ino) || !ctx.contents;
     const contents = taken ? Buffer.alloc(0) : readWholeFile(reader, Number(st.size), what);

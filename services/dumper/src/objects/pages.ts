@@ -18,12 +18,15 @@ const RUN_LIMIT = 8 << 20;
 
 /** Which pages of a VMA hold data that only the process has (the rest comes back by itself). */
 function wanted(kind: VmaKind, flags: number): boolean {
+  // A segment's page may be in memory without being in this task's page tables (another task
+  // touched it, or none does now): every page an attach maps is read.
+  if (kind === VmaKind.SYSV_SHM) return true;
   if (kind === VmaKind.FILE_PRIVATE) return (flags & SWAPPED) !== 0 || ((flags & PRESENT) !== 0 && (flags & FILE_OR_SHARED) === 0);
   return (flags & (PRESENT | SWAPPED)) !== 0;
 }
 
 function hasPrivateData(kind: VmaKind): boolean {
-  return kind === VmaKind.ANON_PRIVATE || kind === VmaKind.FILE_PRIVATE || kind === VmaKind.ANON_SHARED;
+  return kind === VmaKind.ANON_PRIVATE || kind === VmaKind.FILE_PRIVATE || kind === VmaKind.ANON_SHARED || kind === VmaKind.SYSV_SHM;
 }
 
 /** Runs of pages [start, end) to dump, found through /proc/PID/pagemap. */
@@ -76,10 +79,14 @@ function runBuffers(): Buffer[] {
 /**
  * Copies the pages into the sink. Two buffers alternate so that reading the next run from the
  * task overlaps with storing the previous one. Shared anonymous memory is dumped once, by the
- * first task of the dump that maps it (`shmDumped` remembers which).
+ * first task of the dump that maps it (`shmDumped` remembers which), and so is each part of a
+ * System V segment that attaches map.
  */
-export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<bigint>): Promise<bigint> {
-  const skip = (v: Vma) => v.kind === VmaKind.ANON_SHARED && shmDumped.has(v.shmid);
+export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<string>): Promise<bigint> {
+  // A System V attach may map only part of its segment: what an earlier task dumped counts only for the same part.
+  const sharedKey = (v: Vma) => (v.kind === VmaKind.SYSV_SHM ? `sysv:${v.shmid}:${v.pgoff}:${v.end - v.start}` : `shmem:${v.shmid}`);
+  const isShared = (v: Vma) => v.kind === VmaKind.ANON_SHARED || v.kind === VmaKind.SYSV_SHM;
+  const skip = (v: Vma) => isShared(v) && shmDumped.has(sharedKey(v));
   const buffers = runBuffers();
   let which = 0;
   let pending: Promise<void> = Promise.resolve();
@@ -97,12 +104,12 @@ export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: Re
     total += BigInt(length);
   }
   await pending;
-  for (const v of vmas) if (v.kind === VmaKind.ANON_SHARED) shmDumped.add(v.shmid);
+  for (const v of vmas) if (isShared(v)) shmDumped.add(sharedKey(v));
   return total;
 }
 
-/** Per dump: the shared anonymous memory (shmid) a task of it has dumped already. */
-const sharedDumped = new WeakMap<DumpContext, Set<bigint>>();
+/** Per dump: the shared memory (shmem inode, or System V id and part) a task of it has dumped already. */
+const sharedDumped = new WeakMap<DumpContext, Set<string>>();
 
 export const pagesCollector: TaskCollector = {
   name: 'pages',

@@ -15,9 +15,10 @@ function kindOf(m: MapEntry): VmaKind | 'skip' {
   if (m.path === '[vvar]') return VmaKind.VVAR;
   if (m.path === '[vvar_vclock]') return VmaKind.VVAR_VCLOCK;
   if (m.path === '[vsyscall]') return 'skip';
+  if (m.path.startsWith('/SYSV')) return VmaKind.SYSV_SHM;
   const shared = m.perms[3] === 's';
   const isFile = m.inode !== 0n && m.path.startsWith('/');
-  if (shared) return isFile && !m.path.startsWith('/dev/zero') && !m.path.startsWith('/SYSV') ? VmaKind.FILE_SHARED : VmaKind.ANON_SHARED;
+  if (shared) return isFile && !m.path.startsWith('/dev/zero') ? VmaKind.FILE_SHARED : VmaKind.ANON_SHARED;
   return isFile ? VmaKind.FILE_PRIVATE : VmaKind.ANON_PRIVATE;
 }
 
@@ -40,7 +41,6 @@ function describeVmas(pid: number, maps: MapEntry[], files: DescribeContext, fre
   for (const m of maps) {
     const kind = kindOf(m);
     if (kind === 'skip') continue;
-    if (m.path.startsWith('/SYSV')) throw new Error(`pid ${pid}: System V shared memory at 0x${m.start.toString(16)} is not supported yet`);
     let fileSize = 0n;
     let fileId = '';
     if ((kind === VmaKind.FILE_PRIVATE || kind === VmaKind.FILE_SHARED) && m.path.endsWith(' (deleted)')) {
@@ -63,7 +63,8 @@ function describeVmas(pid: number, maps: MapEntry[], files: DescribeContext, fre
       fileSize,
       growsdown: m.vmFlags.includes('gd'),
       advice: m.vmFlags.filter((f) => RESTORABLE_ADVICE.has(f)),
-      shmid: kind === VmaKind.ANON_SHARED ? m.inode : 0n,
+      // maps shows a System V attach's segment id as its inode.
+      shmid: kind === VmaKind.ANON_SHARED || kind === VmaKind.SYSV_SHM ? m.inode : 0n,
       fileId,
     });
   }

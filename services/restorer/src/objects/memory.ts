@@ -3,11 +3,11 @@ import { VmaKind } from '@ferry/proto';
 import type { ObjectKind, TaskContext, TreeView } from '../object-kind.js';
 import { PlanError } from '../plan-error.js';
 import { groupBy, onePerTask, planned } from '../kind-records.js';
-import { prepareAddressSpace, mapVmas, protectVmas, type SharedMemory } from './vma.js';
+import { prepareAddressSpace, mapVmas, protectVmas, type SharedMemory, type SegmentSizes } from './vma.js';
 import { fillPages } from './pages.js';
 import { restoreMm } from './mm.js';
 
-const HOLDS_PAGES = new Set([VmaKind.ANON_PRIVATE, VmaKind.FILE_PRIVATE, VmaKind.ANON_SHARED]);
+const HOLDS_PAGES = new Set([VmaKind.ANON_PRIVATE, VmaKind.FILE_PRIVATE, VmaKind.ANON_SHARED, VmaKind.SYSV_SHM]);
 
 /** A task's memory: its mappings by address, the page runs that fill them, its mm fields. */
 interface TaskMemory {
@@ -75,12 +75,12 @@ function mappingsWithPages(memory: TaskMemory): Set<bigint> {
   return out;
 }
 
-function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemory, pageStorePath: string, shared: SharedMemory): void {
+function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemory, pageStorePath: string, shared: SharedMemory, segmentSizes: SegmentSizes): void {
   const receiving = mappingsWithPages(memory);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
   prepareAddressSpace(task, memory.vmas);
   restoreMm(task, memory.mm);
-  mapVmas(task, memory.vmas, receivesPages, shared, opened);
+  mapVmas(task, memory.vmas, receivesPages, shared, opened, segmentSizes);
   fillPages(task, memory.pages, pageStorePath, consumer);
   protectVmas(task, memory.vmas, receivesPages);
 }
@@ -91,9 +91,11 @@ export const memoryKind: ObjectKind = {
   check(image, tree) {
     const memory = planMemory(image, tree);
     const shared: SharedMemory = new Map();
+    // The sysvshm kind checks these records; an attach only needs to know how far its segment reaches.
+    const segmentSizes: SegmentSizes = new Map(image.byKind('sysvshm').map((s) => [BigInt(s.id), s.size]));
     return {
       reservedRanges: [...memory.values()].flatMap((m) => m.vmas),
-      perTask: { RESTORE: (ctx) => rebuildMemory(ctx, planned(memory, ctx.task.pid), image.pageStorePath, shared) },
+      perTask: { RESTORE: (ctx) => rebuildMemory(ctx, planned(memory, ctx.task.pid), image.pageStorePath, shared, segmentSizes) },
     };
   },
 };

@@ -10,6 +10,7 @@ const PROT_WRITE = 2;
 const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100;
 const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
 const O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0o2000000;
+const PROT_EXEC = 4, SHM_EXEC = 0o100000;
 const SPECIAL: Record<string, VmaKind> = { '[vdso]': VmaKind.VDSO, '[vvar]': VmaKind.VVAR, '[vvar_vclock]': VmaKind.VVAR_VCLOCK };
 const ADVICE: Record<string, number> = { dc: 10, wf: 18, dd: 16, hg: 14, nh: 15, mg: 12 }; // MADV_*
 
@@ -110,12 +111,46 @@ function mapSharedAnon(task: RestoringTask, v: Vma, prot: number, shared: Shared
   return true;
 }
 
-export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean, shared: SharedMemory, opened: ReadonlyMap<string, number>): void {
+/** System V segments' sizes by id: an attach maps the whole segment, which its mappings may cover only in part. */
+export type SegmentSizes = ReadonlyMap<bigint, bigint>;
+
+/**
+ * Attaches each System V segment where the task had it (shmat maps it whole, read-write; the
+ * mappings' own protections come in protectVmas), then unmaps what of it the task had unmapped.
+ */
+function attachSysvSegments(task: RestoringTask, vmas: Vma[], sizes: SegmentSizes): void {
+  const attaches = new Map<string, Vma[]>();
+  for (const v of vmas) {
+    if (v.kind !== VmaKind.SYSV_SHM) continue;
+    const base = v.start - v.pgoff;
+    const key = `${v.shmid}:${base}`;
+    attaches.set(key, [...(attaches.get(key) ?? []), v]);
+  }
+  const inj = task.injector;
+  for (const parts of attaches.values()) {
+    const first = parts[0]!;
+    const base = first.start - first.pgoff;
+    const size = sizes.get(first.shmid);
+    if (size === undefined) throw new Error(`pid ${task.pid}: System V segment ${first.shmid} has no size in the image`);
+    const exec = parts.some((v) => v.prot & PROT_EXEC) ? SHM_EXEC : 0;
+    const at = inj.call(`shmat of System V segment ${first.shmid} at 0x${base.toString(16)}`, SYS.shmat, first.shmid, base, exec);
+    if (at !== base) throw new Error(`pid ${task.pid}: System V segment ${first.shmid} was attached at 0x${at.toString(16)}, not 0x${base.toString(16)}`);
+    const end = base + ((size + 4095n) / 4096n) * 4096n;
+    let from = base;
+    for (const v of [...parts, { start: end, end }]) {
+      if (v.start > from) inj.call('munmap of a part of a System V attach', SYS.munmap, from, v.start - from);
+      from = v.end;
+    }
+  }
+}
+
+export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean, shared: SharedMemory, opened: ReadonlyMap<string, number>, segmentSizes: SegmentSizes): void {
   const openFiles = new Map<string, bigint>();
   const inj = task.injector;
   try {
+    attachSysvSegments(task, vmas, segmentSizes);
     for (const v of vmas) {
-      if (isSpecial(v.kind)) continue;
+      if (isSpecial(v.kind) || v.kind === VmaKind.SYSV_SHM) continue;
       const length = v.end - v.start;
       const prot = receivesPages(v) ? v.prot | PROT_WRITE : v.prot;
       if (v.kind === VmaKind.ANON_SHARED && mapSharedAnon(task, v, prot, shared)) continue;
@@ -147,7 +182,9 @@ export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma
 export function protectVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean): void {
   for (const v of vmas) {
     if (isSpecial(v.kind)) continue;
-    if (receivesPages(v) && !(v.prot & PROT_WRITE)) task.injector.call('mprotect', SYS.mprotect, v.start, v.end - v.start, v.prot);
+    if (v.kind === VmaKind.SYSV_SHM || (receivesPages(v) && !(v.prot & PROT_WRITE))) {
+      task.injector.call('mprotect', SYS.mprotect, v.start, v.end - v.start, v.prot);
+    }
     for (const a of v.advice) {
       if (ADVICE[a] !== undefined) task.injector.call(`madvise(${a})`, SYS.madvise, v.start, v.end - v.start, ADVICE[a]!);
     }

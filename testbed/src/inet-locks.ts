@@ -1,0 +1,20 @@
+// The network locks of the --tcp-established tests: ferry's nftables tables, as a test sees them.
+import { execFileSync } from 'node:child_process';
+
+function lockTables(): string[] {
+  return execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(' ferry_')).map((l) => l.split(' ')[2]!);
+}
+
+/**
+ * Runs BODY with LOCKS_LEFT telling the network locks (in our network namespace) made since it
+ * began; those are removed at the end, whatever happens, so that no test leaves packets dropped.
+ */
+export async function withNetworkLocks(body: (locksLeft: () => string[]) => Promise<void>): Promise<void> {
+  const before = new Set(lockTables());
+  const made = () => lockTables().filter((t) => !before.has(t));
+  try {
+    await body(made);
+  } finally {
+    for (const table of made()) execFileSync('nft', ['delete', 'table', 'inet', table]);
+  }
+}

@@ -63,6 +63,11 @@ bedTest('flock, POSIX and OFD locks stay held through dump --leave-running and c
   const img = bed.scratch.path('img');
   await dump(pid, img, ['--leave-running', '--file-locks']);
   assertHeld(dir, pid, child, 'after dump --leave-running');
+  const shown = JSON.parse((await ferryOk(['show', img, '--json'])).stdout) as { tasks: { pid: number; locks: { fd: number; lock: string }[] }[] };
+  assert.deepEqual(shown.tasks.map((t) => [t.pid, t.locks]), [
+    [pid, [{ fd: 3, lock: 'flock write lock' }, { fd: 4, lock: 'flock shared lock' }, { fd: 5, lock: 'POSIX write lock (bytes 10-19)' }, { fd: 5, lock: 'POSIX shared lock (from byte 100 to the end)' }, { fd: 6, lock: 'OFD write lock (bytes 0-4095)' }]],
+    [child, [{ fd: 5, lock: 'POSIX shared lock (bytes 50-59)' }]],
+  ], 'ferry show lists each lock once, the OFD lock shared by two descriptors and two processes too');
 
   process.kill(child, 'SIGKILL');
   process.kill(pid, 'SIGKILL');

@@ -167,6 +167,12 @@ describe('payload codec', () => {
     refuses('ghost', { contents: Buffer.from('ab') }, /^2 bytes of contents for a file of 3$/);
     refuses('ghost', { size: (16n << 20n) + 1n, contents: Buffer.alloc(0) }, /^size 16777217 exceeds the 16777216 bytes a checkpoint keeps of a ghost file$/);
     refuses('ghost', { mode: 0o100644 }, /^mode 0o100644 is not a permission mode$/);
+    refuses('filelock', { kind: 0 }, /^kind 0 is not flock, POSIX or OFD$/);
+    refuses('filelock', { kind: 1, start: 0n, length: 5n }, /^a flock lock covers the whole file: start and length must be 0$/);
+    refuses('filelock', { length: 2n }, /^start 9223372036854775806 plus length 2 goes beyond the largest file offset$/);
+    refuses('filelock', { start: 1n << 63n, length: 0n }, /^start 9223372036854775808 does not fit a file offset$/);
+    refuses('filelock', { pid: 0 }, /^pid 0 is not a pid/);
+    refuses('filelock', { fd: 0x80000000 }, /^fd 2147483648 is not a descriptor number$/);
     refuses('pidfd', { pid: 0 }, /^pid 0 is not a pid/);
     refuses('pidfd', { id: '' }, /^id is empty$/);
     refuses('pidfd', { flags: 0o1 }, /^flags 0o1 are not pidfd flags/);

@@ -6,6 +6,7 @@ import {
   firstPrevHash,
   frame,
   recordHash,
+  FileLockKind,
   RegFileType,
   RemapKind,
   VmaKind,
@@ -137,6 +138,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
   remap: { fileId: 'file:100:7', kind: RemapKind.PROCFS, pid: 4194304 },
   memfd: { id: 'file:100:6', name: 'ferry: a log', flags: 0o2002, pos: 3n, ino: 4026532101n, size: 5n, contents: Buffer.from('hello'), seals: 0x17, mode: 0o600 },
   ghost: { id: 'file:100:7', path: '/var/tmp/scratch', flags: 0o2001, pos: 2n, dev: 2049n, ino: 1234n, size: 3n, contents: Buffer.from('abc'), mode: 0o640 },
+  filelock: { pid: 4194304, fd: 2147483647, kind: FileLockKind.OFD, exclusive: true, start: 9223372036854775806n, length: 1n },
   pidfd: { id: 'file:100:5', pid: 4194304, flags: 0o4000 | 0o200 | 2 },
   tty: {
     index: 1048575,

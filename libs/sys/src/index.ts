@@ -36,3 +36,4 @@ export * from './unix-sockets.js';
 export * from './sysvipc.js';
 export * from './tcp-repair.js';
 export * from './net-lock.js';
+export * from './file-locks.js';

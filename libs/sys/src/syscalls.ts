@@ -9,7 +9,7 @@ export const SYS = {
   restart_syscall: 219, exit: 60, exit_group: 231, set_tid_address: 218, set_robust_list: 273,
   gettid: 186, kill: 62, tgkill: 234, eventfd2: 290, epoll_create1: 291, epoll_ctl: 233,
   wait4: 61, ioctl: 16, fallocate: 285, poll: 7, fdatasync: 75, ftruncate: 77, splice: 275,
-  process_vm_readv: 310, shmat: 30, shmdt: 67,
+  process_vm_readv: 310, shmat: 30, shmdt: 67, flock: 73,
 } as const;
 
 export const AT_FDCWD = -100;

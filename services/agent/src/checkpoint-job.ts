@@ -12,14 +12,14 @@ import type { CheckpointJob, CheckpointJobResult } from './jobs.js';
  */
 export async function runCheckpointJob(job: Job<CheckpointJob, CheckpointJobResult>, agent: AgentContext): Promise<CheckpointJobResult> {
   const t0 = performance.now();
-  const { pid, leaveRunning, keepLast } = job.data;
+  const { pid, leaveRunning, keepLast, fileLocks } = job.data;
   const workload = job.data.name ?? defaultWorkload(agent.host, pid);
   const sink = await imageServerSink({ nats: agent.nats, name: workload, keepLast });
   // A tree this agent restored is its child: the reaper must not take the tracee's stops from the dumper.
   const spared = agent.spawned.has(pid);
   agent.spawned.add(pid);
   try {
-    const d = await dump({ pid, openSink: sink.openSink, leaveRunning, log: agent.log, failBeforeCommit: agent.faults.dumpBeforeCommit });
+    const d = await dump({ pid, openSink: sink.openSink, leaveRunning, fileLocks, log: agent.log, failBeforeCommit: agent.faults.dumpBeforeCommit });
     return { checkpointId: d.checkpointId, pid, workload, pageBytes: Number(d.pageBytes), ms: Math.round(performance.now() - t0), frozenMs: Math.round(d.frozenMs) };
   } finally {
     if (!spared) agent.spawned.delete(pid);

@@ -76,6 +76,8 @@ export interface CheckpointJob {
   name?: string;
   keepLast?: number;
   leaveRunning: boolean;
+  /** The tree's file locks are recorded (--file-locks); without it a tree holding one is refused. */
+  fileLocks?: boolean;
 }
 
 export interface CheckpointJobResult {

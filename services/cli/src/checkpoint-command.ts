@@ -18,6 +18,7 @@ export function registerCheckpointJobs(checkpoint: Command): void {
     .option('--host <name>', 'the host it runs on, whose agent dumps it (default $FERRY_HOST, else the host name)')
     .option('--every <duration>', 'a checkpoint every DURATION (500ms, 30s, 5m, 1h) until `ferry checkpoint stop`: prints the schedule id', durationArg)
     .option('-R, --leave-running', 'resume the process after each checkpoint instead of killing it (needed with --every)')
+    .option('-l, --file-locks', 'record the file locks the tree holds (flock, POSIX, OFD), taken again at restore')
     .option('--keep <n>', 'keep only the last N checkpoints of the workload on the image server', positiveArg)
     .option('--name <workload>', 'the workload the checkpoints belong to (default HOST:PID:EXE, the same for every checkpoint of a process)')
     .option('--retries <n>', 'try a failed checkpoint N more times, 1 s, 2 s, 4 s... apart', countArg, 0)
@@ -31,7 +32,7 @@ export function registerCheckpointJobs(checkpoint: Command): void {
         const { AgentGone, checkpointOnce, HostQueue, scheduleCheckpoints } = await import('@ferry/agent');
         const hq = await HostQueue.open(host, await redisOf(o.redis), { agentNeeded: true, events: o.every === undefined });
         try {
-          const request: CheckpointRequest = { name: o.name, keepLast: o.keep, leaveRunning: !!o.leaveRunning, retries: o.retries };
+          const request: CheckpointRequest = { name: o.name, keepLast: o.keep, leaveRunning: !!o.leaveRunning, fileLocks: !!o.fileLocks, retries: o.retries };
           if (o.every !== undefined) {
             const schedules = await scheduleCheckpoints(hq, pids, o.every, request);
             process.stdout.write(schedules.map((id) => `${id}\n`).join(''));

@@ -1,4 +1,4 @@
-import { loadLocalImage, VmaKind, RegFileType, pipeName, KIND_NAMES, type Image } from '@ferry/proto';
+import { loadLocalImage, VmaKind, RegFileType, pipeName, KIND_NAMES, describeFileLock, type Image } from '@ferry/proto';
 import { table } from './table.js';
 
 const hex = (v: bigint) => '0x' + v.toString(16);
@@ -84,6 +84,7 @@ export function describeImage(image: Image) {
           const shown = file ? { type: RegFileType[file.type], path: file.path } : otherFile(image, f.fileId);
           return { fd: f.fd, cloexec: f.cloexec, file: f.fileId, ...shown, pos: Number(file?.pos ?? 0n) };
         }),
+        locks: image.byKind('filelock').filter((l) => l.pid === t.pid).map((l) => ({ fd: l.fd, lock: describeFileLock(l) })),
       };
     }),
     ttys: describeTtys(image),
@@ -105,6 +106,7 @@ export async function show(dir: string, json: boolean): Promise<string> {
   for (const t of d.tasks) {
     out.push('', `memory of pid ${t.pid}:`, table(['START', 'END', 'PROT', 'KIND', 'PAGES', 'PATH'], t.vmas.map((v) => [v.start, v.end, v.prot, v.kind, v.pagesDumped, v.path])));
     out.push('', `files of pid ${t.pid}:`, table(['FD', 'CLOEXEC', 'TYPE', 'POS', 'PATH'], t.fds.map((f) => [f.fd, f.cloexec ? 'yes' : 'no', f.type, f.pos, f.path])));
+    if (t.locks.length > 0) out.push('', `file locks of pid ${t.pid}:`, table(['FD', 'LOCK'], t.locks.map((l) => [l.fd, l.lock])));
   }
   return out.join('\n');
 }

@@ -10,6 +10,8 @@ export interface DumpContext {
   readonly files: DescribeContext;
   /** The tree is a job of a shell outside it (-j). */
   readonly shellJob: boolean;
+  /** Locks on the tree's files are recorded (--file-locks); without it one fails the dump. */
+  readonly fileLocks: boolean;
   /** What the summary says of the pages: their bytes, and the time spent copying them. */
   readonly pages: { bytes: bigint; ms: number };
 }

@@ -4,6 +4,7 @@ import { pstreeCollector } from './objects/pstree.js';
 import { procAttrsCollector } from './objects/procattrs.js';
 import { credsCollector } from './objects/creds.js';
 import { fdCollector } from './objects/fd.js';
+import { fileLockCollector, locksBeyondDescriptorsCheck } from './objects/filelock.js';
 import { signalsCollector } from './objects/signals.js';
 import { posixTimersCollector } from './objects/posixtimers.js';
 import { itimersCollector } from './objects/itimers.js';
@@ -40,6 +41,7 @@ export const taskCollectors: readonly TaskCollector[] = [
   procAttrsCollector,
   credsCollector,
   fdCollector,
+  fileLockCollector,
   signalsCollector,
   posixTimersCollector,
   itimersCollector,
@@ -50,7 +52,7 @@ export const taskCollectors: readonly TaskCollector[] = [
 ];
 
 /** Whole-tree kinds that need every task's files or mappings known. */
-export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, sysvShmCollector];
+export const treeCollectorsAfterTasks: readonly TreeCollector[] = [ttyCollector, sysvShmCollector, locksBeyondDescriptorsCheck];
 
 /**
  * The kinds of open files a descriptor may be on: the first that knows it describes it. External

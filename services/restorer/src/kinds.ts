@@ -22,6 +22,7 @@ import { credsKind } from './objects/creds.js';
 import { pidFdKind } from './objects/pidfd.js';
 import { memFdKind } from './objects/memfd.js';
 import { ghostKind } from './objects/ghost.js';
+import { fileLockKind } from './objects/filelock.js';
 
 /**
  * Every kind of object the restorer brings back but the tree itself (pstree and core records,
@@ -30,7 +31,9 @@ import { ghostKind } from './objects/ghost.js';
  * regular files under their /proc open, System V segments exist before a task attaches them, and
  * a task gets its memory, then its fds and pidfds, then its epoll watches (which name those fds),
  * then its attributes and signal handlers; its timers start late, once its signals are blocked,
- * and before its credentials change.
+ * and before its credentials change. File locks come
+ * after every descriptor is in place: closing any descriptor of a file in a task drops the POSIX
+ * locks the task holds on it, and the fd work closes descriptors it used on the way.
  */
 export const KINDS: readonly ObjectKind[] = [
   externalKind,
@@ -55,5 +58,6 @@ export const KINDS: readonly ObjectKind[] = [
   signalsKind,
   posixTimersKind,
   itimersKind,
+  fileLockKind,
   credsKind,
 ];

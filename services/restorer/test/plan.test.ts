@@ -2,7 +2,7 @@
 // before anything is made, with the messages users see. Needs no root and makes no process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VmaKind } from '@ferry/proto';
+import { FileLockKind, RegFileType, VmaKind } from '@ferry/proto';
 import { planRestore, KINDS } from '../src/index.js';
 import { memoryImage, type SampleRecord } from './memory-image.js';
 import { sampleTree, task, core, perProcess, fd, pages, vma, HEAP, LIBC, DEV_NULL, PIPE_READ, EPOLL } from './samples.js';
@@ -32,7 +32,7 @@ test('every kind of the registry has its part, in the registry order', () => {
   assert.deepEqual(plan.kinds.filter((k) => k.part.open).map((k) => `${k.kind.name} files`),
     ['inherited files', 'dead-pid /proc files', 'regular files', 'ghost files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'memfd files', 'sysvshm files', 'inet-socket files', 'epoll files', 'tty files']);
   // A task's own work in RESTORE: memory, then fds, then the epoll watches on them, then attributes and handlers.
-  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'pidfd', 'epoll', 'procattrs', 'signals']);
+  assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'pidfd', 'epoll', 'procattrs', 'signals', 'filelock']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_SIGCHLD).map((k) => k.kind.name), ['signals']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_CREDS).map((k) => k.kind.name), ['posixtimers', 'itimers', 'creds']);
 });
@@ -87,6 +87,10 @@ test('bad images are refused before anything is made, naming the record', () => 
     ['a ghost file whose bytes no record carries', plus(ghost('file:ghost', Buffer.alloc(0))), /^image: ghost file \/tmp\/gone \(inode 78\) has 3 bytes but none of its records carries them$/],
     ['a ghost file whose bytes two records carry', plus(ghost('file:ghost', Buffer.from('abc')), ghost('file:ghost2', Buffer.from('abc'))), /^image: 2 records of ghost file \/tmp\/gone \(inode 78\) carry its contents, at most one may$/],
     ['a mapping of a file the image does not have', (r) => [...r.filter((x) => !(x.kind === 'vma' && x.payload.pid === 200 && x.payload.start === LIBC.start)), { ...vma(200, LIBC, VmaKind.FILE_SHARED), payload: { ...vma(200, LIBC, VmaKind.FILE_SHARED).payload, fileId: 'file:mapped:memfd:1:2' } } as SampleRecord], /^image: vma vma:200:7f0000000000 maps file file:mapped:memfd:1:2, which the image does not have$/],
+    ['a file lock on a descriptor its task lacks', plus(lock(100, 12, true)), /^image: the POSIX write lock \(bytes 0-9\) of pid 100 on fd 12 is on a descriptor pid 100 does not have$/],
+    ['a file lock on a pipe', plus(fd(100, 10, PIPE_READ), lock(100, 10, false)), /^image: the POSIX shared lock \(bytes 0-9\) of pid 100 on fd 10 is on file:pipe-read, which is not a regular file$/],
+    ['a write lock on a file open read-only', plus(dataFile(), fd(100, 10, 'file:data'), lock(100, 10, true)), /^image: the POSIX write lock \(bytes 0-9\) of pid 100 on fd 10 cannot be set on \/srv\/data, open read-only$/],
+    ['a file lock of a zombie', plus(lock(300, 3, false)), /^image: the POSIX shared lock \(bytes 0-9\) of pid 300 on fd 3 belongs to no live task of the tree$/],
     ['a pidfd of a pid outside the tree', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 999, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 999, which is not a live task of the tree$/],
     ['a pidfd of a zombie', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 300, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 300, which is not a live task of the tree$/],
     ['a pidfd of a thread', plus({ kind: 'pidfd', payload: { id: 'file:pidfd', pid: 101, flags: 2 } }, fd(100, 9, 'file:pidfd')), /^image: pidfd file:pidfd refers to pid 101, which is not a live task of the tree$/],
@@ -96,6 +100,14 @@ test('bad images are refused before anything is made, naming the record', () => 
     assert.throws(() => planRestore(edited(edit)), (e: Error) => message.test(e.message) || assert.fail(`${what}: got "${e.message}"`), what);
   }
 });
+
+function lock(pid: number, fdNumber: number, exclusive: boolean): SampleRecord {
+  return { kind: 'filelock', payload: { pid, fd: fdNumber, kind: FileLockKind.POSIX, exclusive, start: 0n, length: 10n } };
+}
+
+function dataFile(): SampleRecord {
+  return { kind: 'regfile', payload: { id: 'file:data', type: RegFileType.REGULAR, path: '/srv/data', flags: 0, pos: 0n, size: 10n, mode: 0o644, dev: 5n, ino: 7n, rdev: 0 } };
+}
 
 function memfd(id: string, contents: Buffer): SampleRecord {
   return { kind: 'memfd', payload: { id, name: 'log', flags: 2, pos: 0n, ino: 77n, size: 3n, contents, seals: 0, mode: 0o777 } };

@@ -33,3 +33,4 @@ export * from './signalfd.js';
 export * from './timers.js';
 export * from './inotify.js';
 export * from './unix-sockets.js';
+export * from './write-tracking.js';

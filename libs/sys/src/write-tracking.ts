@@ -43,6 +43,42 @@ export function trackedRanges(pid: number): AddressRange[] {
   return readSmaps(pid).filter((m) => m.vmFlags.includes(UFFD_WP_FLAG)).map((m) => ({ start: m.start, end: m.end }));
 }
 
+const PM_SWAP = 0x40000000;          // pagemap entry flags, upper 32 bits
+const SWAP_TYPE_MASK = 0x1f;          // a swap entry's type, bits 0-4 of the entry
+
+function swapDevices(): number {
+  return fs.readFileSync('/proc/swaps', 'utf8').trim().split('\n').length - 1;
+}
+
+/**
+ * Page numbers (address / 4096) in RANGES that pagemap shows as swapped but that hold nothing:
+ * the markers write-protect leaves in page table entries never populated (WP_UNPOPULATED) or
+ * emptied since (MADV_DONTNEED). Their swap type is beyond the swap devices there are.
+ */
+export function markerPages(pid: number, ranges: AddressRange[]): Set<number> {
+  const out = new Set<number>();
+  const devices = swapDevices();
+  const fd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
+  const chunk = 65536;
+  const buf = Buffer.alloc(chunk * 8);
+  try {
+    for (const r of ranges) {
+      const end = Number(r.end) / 4096;
+      for (let page = Number(r.start) / 4096; page < end; ) {
+        const count = Math.min(end - page, chunk);
+        const got = fs.readSync(fd, buf, 0, count * 8, page * 8);
+        if (got !== count * 8) throw new Error(`short read of /proc/${pid}/pagemap`);
+        for (let i = 0; i < count; i++, page++) {
+          if ((buf.readUInt32LE(i * 8 + 4) & PM_SWAP) !== 0 && (buf.readUInt32LE(i * 8) & SWAP_TYPE_MASK) >= devices) out.add(page);
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return out;
+}
+
 /**
  * Makes a userfaultfd inside the stopped task INJ drives: a userfaultfd tracks the mm of the task
  * that creates it, so ferry cannot make it for another process. Returns the task's fd number.

@@ -4,6 +4,7 @@ import { VmaKind } from '@ferry/proto';
 import type { ProcMem } from '@ferry/sys';
 import type { DumpContext, TaskCollector } from '../collector.js';
 import { vmasOf } from './vma.js';
+import { incrementalRuns, type Incremental } from '../incremental.js';
 
 const PAGE = 4096;
 // Flags of a pagemap entry, in its upper 32 bits: read as a number, not a BigInt per page (2 GiB
@@ -78,13 +79,14 @@ function runBuffers(): Buffer[] {
  * task overlaps with storing the previous one. Shared anonymous memory is dumped once, by the
  * first task of the dump that maps it (`shmDumped` remembers which).
  */
-export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<bigint>): Promise<bigint> {
+export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<bigint>, incremental?: Incremental): Promise<bigint> {
   const skip = (v: Vma) => v.kind === VmaKind.ANON_SHARED && shmDumped.has(v.shmid);
   const buffers = runBuffers();
   let which = 0;
   let pending: Promise<void> = Promise.resolve();
   let total = 0n;
-  for (const run of pageRuns(pid, vmas, skip)) {
+  const runs = incremental ? incrementalRuns(pid, vmas, pageRuns(pid, vmas, skip), incremental, RUN_LIMIT) : pageRuns(pid, vmas, skip);
+  for (const run of runs) {
     const length = Number(run.end - run.start);
     const buf = buffers[which]!;
     which ^= 1;
@@ -110,7 +112,7 @@ export const pagesCollector: TaskCollector = {
     let shmDumped = sharedDumped.get(dump);
     if (!shmDumped) sharedDumped.set(dump, (shmDumped = new Set()));
     const started = performance.now();
-    const bytes = await dumpPages(task.pid, vmasOf(task), task.mem, sink, shmDumped);
+    const bytes = await dumpPages(task.pid, vmasOf(task), task.mem, sink, shmDumped, dump.incremental);
     dump.pages.bytes += bytes;
     dump.pages.ms += performance.now() - started;
     return `${bytes} bytes of pages`;

@@ -4,7 +4,8 @@
 // change shape on SIGUSR2: B is unmapped and mapped again at its address with other contents
 // (half of it untouched), C is moved by mremap, E loses its first half to MADV_DONTNEED.
 // Prints "ready" when filled, "reshaped" after SIGUSR2; on SIGUSR1 checks every area and prints
-// "check ok" or "check failed: ...".
+// "check ok" or "check failed: ...", then "writes N", the page writes made so far: a memory
+// rolled back whole to an older state passes its own check, and only this count tells.
 #include "check.h"
 #include "pattern.h"
 #include <pthread.h>
@@ -109,6 +110,8 @@ int main(int argc, char **argv) {
     if (!check_requested) continue;
     check_requested = 0;
     pthread_rwlock_wrlock(&lock);
+    unsigned long writes = 0;
+    for (size_t p = 0; p < pages; p++) writes += versions[p];
     for (size_t p = 0; p < pages && !first_failure[0]; p++) {
       uint64_t seed = page_seed(p);
       const uint64_t *q = area + p * PAGE / 8;
@@ -127,5 +130,6 @@ int main(int argc, char **argv) {
     expect_pattern("C", c, SIDE, 5);
     expect_words("E's second half", e, SIDE / 16, SIDE / 8, 9);
     verdict();
+    printf("writes %lu\n", writes);
   }
 }

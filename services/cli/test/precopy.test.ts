@@ -19,34 +19,50 @@ async function started(bed: TestBed, threads: number): Promise<number> {
   return pid;
 }
 
+/** The workload's verdict, and how many page writes it has made (see workloads/precopy.c). */
+async function checked(bed: TestBed, pid: number): Promise<{ verdict: string; writes: number }> {
+  const verdict = await askCheck(pid, bed.output);
+  return { verdict, writes: Number((await bed.output.next(/^writes /)).split(' ')[1]) };
+}
+
+/** After a restore from an incremental image: the memory checks out and is not the pre-dump's. */
+async function assertWholeAndRecent(bed: TestBed, pid: number, writesBeforeDump: number): Promise<void> {
+  const after = await checked(bed, pid);
+  assert.equal(after.verdict, 'check ok');
+  assert.ok(after.writes >= writesBeforeDump, `${after.writes} page writes after the restore, ${writesBeforeDump} before the dump: pages written since the pre-dump are lost`);
+}
+
 async function preDump(pid: number, dir: string): Promise<void> {
   await ferryOk(['pre-dump', '-t', String(pid), '-D', dir]);
 }
 
 /** Pre-dump into BED's `pre`, let the workload run (RESHAPE: remap its areas), dump into `final`. */
-async function preCopied(bed: TestBed, pid: number, reshape = false): Promise<{ pre: string; final: string }> {
+async function preCopied(bed: TestBed, pid: number, reshape = false): Promise<{ pre: string; final: string; writes: number }> {
   const pre = bed.scratch.path('pre');
   const final = bed.scratch.path('final');
   await preDump(pid, pre);
-  assert.equal(await askCheck(pid, bed.output), 'check ok', 'the workload runs on after the pre-dump');
+  const atPreDump = await checked(bed, pid);
+  assert.equal(atPreDump.verdict, 'check ok', 'the workload runs on after the pre-dump');
   if (reshape) {
     process.kill(pid, 'SIGUSR2');
     await bed.output.next(/^reshaped/);
   }
   await sleep(500);
+  const { writes } = await checked(bed, pid);
+  assert.ok(writes > atPreDump.writes + 50, 'the workload wrote pages after the pre-dump');
   await dump(pid, final, ['--prev-images-dir', '../pre', '--track-mem']);
-  return { pre, final };
+  return { pre, final, writes };
 }
 
 bedTest('a dump after a pre-dump copies only the pages written since, and restores the whole memory', async (bed) => {
   const pid = await started(bed, 1);
-  const { pre, final } = await preCopied(bed, pid);
+  const { pre, final, writes } = await preCopied(bed, pid);
   assert.ok(pagesBytes(pre) > 44 << 20, `the pre-dump copied everything (${pagesBytes(pre)} bytes)`);
   // 200 pages a second rewritten for the 2-3 s in between, ~2 MiB; the mappings not tracked come whole.
   assert.ok(pagesBytes(final) < pagesBytes(pre) / 8, `the dump wrote ${pagesBytes(final)} bytes of pages against the pre-dump's ${pagesBytes(pre)}`);
   assert.equal(fs.readlinkSync(path.join(final, 'parent')), '../pre');
   await restoreDetached(final);
-  assert.equal(await askCheck(pid, bed.output), 'check ok');
+  await assertWholeAndRecent(bed, pid, writes);
 });
 
 bedTest('the pre-dump leaves the tree running with its tracking at a high fd, which the final dump takes away', async (bed) => {
@@ -63,17 +79,17 @@ bedTest('the pre-dump leaves the tree running with its tracking at a high fd, wh
 
 bedTest('mappings unmapped and mapped again, moved by mremap or dropped by MADV_DONTNEED between pre-dump and dump come back as they are now', async (bed) => {
   const pid = await started(bed, 1);
-  const { final } = await preCopied(bed, pid, true);
+  const { final, writes } = await preCopied(bed, pid, true);
   await restoreDetached(final);
-  assert.equal(await askCheck(pid, bed.output), 'check ok');
+  await assertWholeAndRecent(bed, pid, writes);
 });
 
 bedTest('four threads writing between pre-dump and dump: every page they wrote comes back', async (bed) => {
   const pid = await started(bed, 4);
-  const { pre, final } = await preCopied(bed, pid);
+  const { pre, final, writes } = await preCopied(bed, pid);
   assert.ok(pagesBytes(final) < pagesBytes(pre) / 8, `the dump wrote ${pagesBytes(final)} bytes of pages against the pre-dump's ${pagesBytes(pre)}`);
   await restoreDetached(final);
-  assert.equal(await askCheck(pid, bed.output), 'check ok');
+  await assertWholeAndRecent(bed, pid, writes);
 });
 
 bedTest('an incremental image whose parent is missing, another checkpoint or damaged is refused in one line before anything is made', async (bed) => {

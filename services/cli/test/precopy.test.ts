@@ -120,3 +120,18 @@ bedTest('dump --prev-images-dir without --track-mem, or of a directory that is n
   assertFailedWith(await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('b'), '--prev-images-dir', whole, '--track-mem']), 'dump', `${whole}/tracking.json: missing: ${whole} is not a pre-dump (ferry pre-dump writes it)`);
   assert.equal(await askCheck(pid, bed.output), 'check ok');
 });
+
+bedTest('a pre-dump or a dump --track-mem that fails leaves the tree running and untracked', async (bed) => {
+  const pid = await started(bed, 2);
+  const pre = bed.scratch.path('pre');
+  assertFailedWith(await ferry(['pre-dump', '-t', String(pid), '-D', pre], { env: { FERRY_FAIL_DUMP: 'commit' } }), 'pre-dump', 'dump failed before its commit (FERRY_FAIL_DUMP)');
+  assert.ok(!fdLinks(pid).includes('anon_inode:[userfaultfd]'), 'no userfaultfd left in the task');
+  assert.ok(!fs.existsSync(path.join(pre, 'tracking.json')));
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+
+  await preDump(pid, pre);
+  assertFailedWith(await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('final'), '--prev-images-dir', '../pre', '--track-mem'], { env: { FERRY_FAIL_DUMP: 'commit' } }), 'dump', 'dump failed before its commit (FERRY_FAIL_DUMP)');
+  assert.ok(!fdLinks(pid).includes('anon_inode:[userfaultfd]'), 'the failed dump took the tracking away');
+  assert.ok(!fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').includes(' uw'), 'no mapping is registered for write-protect any more');
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+});

@@ -132,6 +132,7 @@ bedTest('a pre-dump or a dump --track-mem that fails leaves the tree running and
   await preDump(pid, pre);
   assertFailedWith(await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('final'), '--prev-images-dir', '../pre', '--track-mem'], { env: { FERRY_FAIL_DUMP: 'commit' } }), 'dump', 'dump failed before its commit (FERRY_FAIL_DUMP)');
   assert.ok(!fdLinks(pid).includes('anon_inode:[userfaultfd]'), 'the failed dump took the tracking away');
+  assert.ok(!fs.existsSync(path.join(bed.scratch.path('final'), 'parent')), 'no parent link is left of the failed dump');
   assert.ok(!fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').includes(' uw'), 'no mapping is registered for write-protect any more');
   assert.equal(await askCheck(pid, bed.output), 'check ok');
 });

@@ -1,6 +1,7 @@
 import os from 'node:os';
+import fs from 'node:fs';
 import path from 'node:path';
-import { openLocalSink, GHOST_LIMIT_DEFAULT, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
+import { PARENT_LINK, openLocalSink, GHOST_LIMIT_DEFAULT, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
 import { processExists, readStat } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
 import { freezeTree, releaseTree, killTree, dieWithHolder, runningTree, pidsOf, type FrozenTree } from './tree.js';
@@ -130,6 +131,10 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   const incremental = prevDir === undefined ? undefined : await takeTracking(pid, prevDir);
   try {
     return await dumpTracked(opts, incremental);
+  } catch (e) {
+    // The directory was fresh (the sink refuses one that holds a checkpoint): the link is ours.
+    if (incremental) fs.rmSync(path.join(opts.dir!, PARENT_LINK), { force: true });
+    throw e;
   } finally {
     // Whatever became of the dump, the tree runs on untracked.
     if (incremental) endTracking(incremental);

@@ -22,6 +22,6 @@ export { openLocalSink, type LocalInventory } from './local-sink.js';
 export { pagesRecordFor } from './pages-record.js';
 export { FrameBuffer, type SinkState } from './frame-buffer.js';
 export { writeAll, readFully, syncDir } from './file-io.js';
-export { loadLocalImage, checkPageStore, type Image, type LoadOptions } from './local-image.js';
+export { loadLocalImage, checkPageStore, PARENT_LINK, type Image, type LoadOptions } from './local-image.js';
 export type { PageRun } from './page-store-check.js';
 export { ImageError } from './image-error.js';

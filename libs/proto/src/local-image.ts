@@ -19,7 +19,15 @@ export interface Image extends RecordSource {
   readonly pageStorePath: string;
   /** The pages records with their sequence numbers, in stream order. */
   readonly pageRuns: readonly PageRun[];
+  /**
+   * An incremental image's parent (the pre-dump its `parent` symlink names), verified as fully
+   * as the image itself: pages the image does not carry come from it.
+   */
+  readonly parent?: Image;
 }
+
+/** The entry of an incremental image directory that names its parent image (CRIU's name). */
+export const PARENT_LINK = 'parent';
 
 export interface LoadOptions {
   /**
@@ -44,7 +52,29 @@ export async function loadLocalImage(dir: string, options: LoadOptions = {}): Pr
   for (const r of records) if (r.kind === 'pages') runs.push({ seq: r.seq, pages: r.payload });
   if (options.deferPageCheck) await checkPageStoreLength(pageStorePath, runs, commit.pageBytes);
   else await checkPageStore(pageStorePath, runs, commit.pageBytes);
-  return new LocalImage(root, pageStorePath, inventory, commit, records, runs);
+  const parent = inventory.parentCheckpointId ? await loadParent(root, inventory.parentCheckpointId) : undefined;
+  return new LocalImage(root, pageStorePath, inventory, commit, records, runs, parent);
+}
+
+/** The image ROOT's parent link names, checked whole and checked to be the one ROOT was dumped against. */
+async function loadParent(root: string, expectedId: string): Promise<Image> {
+  const link = path.join(root, PARENT_LINK);
+  let target: string;
+  try {
+    target = await fs.readlink(link);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImageError(`${link}: ${code === 'ENOENT' ? 'missing' : code === 'EINVAL' ? 'not a symlink' : (e as Error).message}; the image refers to parent checkpoint ${expectedId} for its pages`);
+  }
+  let parent: Image;
+  try {
+    parent = await loadLocalImage(path.resolve(root, target));
+  } catch (e) {
+    throw new ImageError(`parent image ${target} (of ${root}): ${(e as Error).message}`);
+  }
+  if (parent.checkpointId !== expectedId) throw new ImageError(`parent image ${target} (of ${root}) is checkpoint ${parent.checkpointId}, not ${expectedId} which the image was dumped against`);
+  if ((parent as LocalImage).inventory.parentCheckpointId) throw new ImageError(`parent image ${target} (of ${root}) has a parent itself: chains of pre-dumps are not supported yet`);
+  return parent;
 }
 
 /** verifyPageStore with file errors turned into ImageError. */
@@ -113,6 +143,7 @@ class LocalImage implements Image {
     readonly commit: Commit,
     readonly records: readonly DecodedRecord[],
     readonly pageRuns: readonly PageRun[],
+    readonly parent?: Image,
   ) {
     for (const r of records) {
       let list = this.kinds.get(r.kind);

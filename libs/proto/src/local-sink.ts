@@ -14,7 +14,7 @@ import type { RecordSink } from './record-sink.js';
 import { StreamWriter } from './stream-writer.js';
 
 /** The inventory a dump starts with; the checkpoint id is made up when not given. */
-export type LocalInventory = Omit<Inventory, 'checkpointId'> & { checkpointId?: string };
+export type LocalInventory = Omit<Inventory, 'checkpointId' | 'parentCheckpointId'> & { checkpointId?: string; parentCheckpointId?: string };
 
 /** Small records are gathered up to this much before one write. */
 const RECORD_BUFFER_BYTES = 1 << 20;
@@ -26,7 +26,7 @@ const RECORD_BUFFER_BYTES = 1 << 20;
 export async function openLocalSink(dir: string, inventory: LocalInventory, o: { expectedPageBytes?: number } = {}): Promise<RecordSink> {
   const root = path.resolve(dir);
   // Validates the inventory before anything touches the disk.
-  const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID() });
+  const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID(), parentCheckpointId: inventory.parentCheckpointId ?? '' });
   const firstCreated = await fs.mkdir(root, { recursive: true });
   const createdDirs = firstCreated ? dirsBetween(firstCreated, root) : [];
   const removeCreatedDirs = () => removeEmptyDirs(createdDirs);

@@ -31,6 +31,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     ferryVersion: '0.1.0',
     pageSize: 4096,
     arch: 'x86_64',
+    parentCheckpointId: '',
   },
   commit: { recordCount: 0xffffffffffffffffn, kindCounts: { vma: 2n, pages: 0x20000000000001n }, pageBytes: 0xfffffffffffff000n },
   pstree: { pid: 100, ppid: 1, pgid: 100, sid: 99, threads: [100, 101, 4194304], zombie: false, exitStatus: 0, zombieComm: '' },

@@ -37,3 +37,4 @@ export * from './sysvipc.js';
 export * from './tcp-repair.js';
 export * from './net-lock.js';
 export * from './file-locks.js';
+export * from './write-tracking.js';

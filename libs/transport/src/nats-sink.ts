@@ -51,7 +51,7 @@ export interface NatsSinkOptions {
  * agent instead (`pagesTo`); the server then keeps the records only.
  */
 export async function openNatsSink(nc: NatsConnection, inventory: LocalInventory, options: NatsSinkOptions = {}): Promise<RecordSink> {
-  const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID() });
+  const writer = new StreamWriter({ ...inventory, checkpointId: inventory.checkpointId ?? randomUUID(), parentCheckpointId: inventory.parentCheckpointId ?? '' });
   const direct = options.pagesTo === undefined ? undefined : await pagesToAgent(nc, options.pagesTo, writer.checkpointId, options.expectedPageBytes).catch((e: Error) => {
     options.onPagesFallback?.(e.message);
     return undefined;

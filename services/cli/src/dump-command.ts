@@ -29,13 +29,18 @@ export function registerDump(program: Command): void {
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
     .option('--tcp-established', 'carry established TCP connections (repair mode; their packets are dropped until restore)')
     .option('-l, --file-locks', 'record the flock, POSIX and OFD locks the tree holds, and take them again at restore')
+    .option('--prev-images-dir <dir>', 'a pre-dump (relative to -D): write only the pages written since, the image refers to it for the rest (needs --track-mem)')
+    .option('--track-mem', 'read the writes tracked since the pre-dump given with --prev-images-dir')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
+        if ((o.prevImagesDir !== undefined) !== !!o.trackMem) throw new Error('--prev-images-dir and --track-mem go together: the pages left out are known from the tracking the pre-dump armed');
+        if (o.prevImagesDir !== undefined && o.imagesDir === undefined) throw new Error('--prev-images-dir needs -D: an incremental image is a local directory beside its pre-dump');
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
           const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, prevImagesDir: o.prevImagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {
@@ -43,6 +48,26 @@ export function registerDump(program: Command): void {
         }
       } catch (e) {
         fail('dump', e);
+      }
+    });
+}
+
+/** `ferry pre-dump -t PID -D DIR`: the memory now, and write tracking for `dump --track-mem`. */
+export function registerPreDump(program: Command): void {
+  program
+    .command('pre-dump')
+    .description('copy a running tree\'s memory into DIR and leave it running with its writes tracked, for `dump --prev-images-dir DIR --track-mem`')
+    .requiredOption('-t, --tree <pid>', 'the process to pre-dump', pidArg)
+    .requiredOption('-D, --images-dir <dir>', 'directory to write the pre-dump into')
+    .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
+    .option('-v, --verbose', 'show each step on stderr')
+    .action(async (o) => {
+      try {
+        const { dump } = await import('@ferry/dumper');
+        const d = await dump({ pid: o.tree, dir: o.imagesDir, preDump: true, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+        reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
+      } catch (e) {
+        fail('pre-dump', e);
       }
     });
 }

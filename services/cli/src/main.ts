@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { fail } from './fail.js';
-import { registerDump } from './dump-command.js';
+import { registerDump, registerPreDump } from './dump-command.js';
 import { registerRestore } from './restore-command.js';
 import { registerShow } from './show-command.js';
 import { registerImageServer } from './image-server-command.js';
@@ -26,6 +26,7 @@ export function buildProgram(name: string): Command {
     .exitOverride();
 
   registerDump(program);
+  registerPreDump(program);
   registerRestore(program);
   registerShow(program);
   registerImageServer(program);

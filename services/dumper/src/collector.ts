@@ -1,3 +1,4 @@
+import type { Incremental } from './incremental.js';
 import type { RecordSink } from '@ferry/proto';
 import type { FrozenTask } from './frozen-task.js';
 import type { FrozenTree } from './tree.js';
@@ -14,6 +15,8 @@ export interface DumpContext {
   readonly fileLocks: boolean;
   /** What the summary says of the pages: their bytes, and the time spent copying them. */
   readonly pages: { bytes: bigint; ms: number };
+  /** dump --track-mem: the pre-dump this dump refers to for the pages not written since. */
+  readonly incremental?: Incremental;
 }
 
 /** What becomes of the tree once the checkpoint is committed. */

@@ -1,5 +1,7 @@
 import os from 'node:os';
-import { openLocalSink, GHOST_LIMIT_DEFAULT, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PARENT_LINK, openLocalSink, GHOST_LIMIT_DEFAULT, KIND_NAMES, encodePayload, defaultPayload, type LocalInventory, type RecordSink } from '@ferry/proto';
 import { processExists, readStat } from '@ferry/sys';
 import type { FrozenTask } from './frozen-task.js';
 import { freezeTree, releaseTree, killTree, dieWithHolder, runningTree, pidsOf, type FrozenTree } from './tree.js';
@@ -9,6 +11,7 @@ import { checkOpenFiles, openFilesOf } from './open-files.js';
 import { silentLog, type Log } from './log.js';
 import { residentBytes } from './resident-bytes.js';
 import { refuseUnsupportedState } from './unsupported.js';
+import { armTracking, endTracking, linkParent, takeTracking, type Incremental } from './incremental.js';
 
 export const FERRY_VERSION = '0.1.0';
 
@@ -38,6 +41,13 @@ export interface DumpOptions {
   tcpEstablished?: boolean;
   /** Locks the tree holds on its files are recorded and taken again at restore (--file-locks); without it they fail the dump. */
   fileLocks?: boolean;
+  /**
+   * pre-dump: the tree's memory is copied (frozen, as a whole dump copies it) and the tree runs on
+   * with its writes tracked, for a later dump with prevImagesDir. Local images only.
+   */
+  preDump?: boolean;
+  /** dump --prev-images-dir --track-mem: the pre-dump (as given, relative to dir) whose unwritten pages this dump refers to. */
+  prevImagesDir?: string;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -116,9 +126,28 @@ function undoAll(held: Holding[]): void {
  * the processes are left running as they were and no partial image remains.
  */
 export async function dump(opts: DumpOptions): Promise<DumpSummary> {
-  const log = opts.log ?? silentLog;
   const { pid } = opts;
   checkDumpable(pid);
+  if ((opts.preDump || opts.prevImagesDir !== undefined) && opts.dir === undefined) throw new Error('pre-dump and --prev-images-dir need a local image directory (-D)');
+  if (opts.preDump && opts.prevImagesDir !== undefined) throw new Error('a pre-dump on top of a pre-dump is not supported yet');
+  const prevDir = opts.prevImagesDir === undefined ? undefined : path.resolve(opts.dir!, opts.prevImagesDir);
+  if (prevDir !== undefined && prevDir === path.resolve(opts.dir!)) throw new Error('--prev-images-dir names the image directory itself');
+  const incremental = prevDir === undefined ? undefined : await takeTracking(pid, prevDir);
+  try {
+    return await dumpTracked(opts, incremental);
+  } catch (e) {
+    // The directory was fresh (the sink refuses one that holds a checkpoint): the link is ours.
+    if (incremental) fs.rmSync(path.join(opts.dir!, PARENT_LINK), { force: true });
+    throw e;
+  } finally {
+    // Whatever became of the dump, the tree runs on untracked.
+    if (incremental) endTracking(incremental);
+  }
+}
+
+async function dumpTracked(opts: DumpOptions, incremental: Incremental | undefined): Promise<DumpSummary> {
+  const log = opts.log ?? silentLog;
+  const { pid } = opts;
   const running = runningTree(pid);
   const fileOptions = { ghostLimit: opts.ghostLimit ?? GHOST_LIMIT_DEFAULT, extUnixSk: !!opts.extUnixSk, tcpEstablished: !!opts.tcpEstablished };
   const external = checkOpenFiles(pid, running, opts.external ?? [], { ...fileOptions, lockName: '', held: [] });
@@ -136,7 +165,9 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     ferryVersion: FERRY_VERSION,
     pageSize: 4096,
     arch: process.arch === 'x64' ? 'x86_64' : process.arch,
+    parentCheckpointId: incremental?.parent.checkpointId ?? '',
   }, residentBytes(running));
+  if (incremental) linkParent(opts.dir!, incremental.parentDir, opts.prevImagesDir!);
   // The codecs compile on first use: let that happen while the processes still run.
   for (const kind of KIND_NAMES) encodePayload(kind, defaultPayload(kind));
   const started = performance.now();
@@ -151,8 +182,9 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, pages: { bytes: 0n, ms: 0 }, incremental };
     await writeTree(context, sink, log, held);
+    if (opts.preDump) held.push(armTracking(tree, opts.dir!));
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();
     // Live migration: the tree stays frozen until the target says whether it took over.
@@ -160,7 +192,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
     const fate = opts.holdUntil ? await opts.holdUntil(sink.checkpointId).catch((e: unknown) => {
       notTakenOver = e;
       return 'resume' as const;
-    }) : opts.leaveRunning ? 'resume' : 'kill';
+    }) : opts.leaveRunning || opts.preDump ? 'resume' : 'kill';
     releaseAll(held, fate);
     if (fate === 'resume') releaseTree(tree);
     else killTree(tree);

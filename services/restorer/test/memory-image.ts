@@ -8,7 +8,7 @@ export const ROOT_PID = 100;
 export function memoryImage(samples: readonly SampleRecord[], rootPid = ROOT_PID): Image {
   const inventory = {
     checkpointId: 'ckpt-plan-test', formatVersion: 1, host: 'host-a', kernel: '6.18.0', rootPid,
-    createdMs: 1732280000123n, ferryVersion: '0.1.0', pageSize: 4096, arch: 'x86_64',
+    createdMs: 1732280000123n, ferryVersion: '0.1.0', pageSize: 4096, arch: 'x86_64', parentCheckpointId: '',
   };
   const records = samples.map((r, i) => ({ seq: i + 1, kind: r.kind, objectId: `${r.kind}:${i}`, payload: r.payload }) as DecodedRecord);
   const pageRuns = records.flatMap((r) => (r.kind === 'pages' ? [{ seq: r.seq, pages: r.payload }] : []));

@@ -4,6 +4,7 @@ import { VmaKind } from '@ferry/proto';
 import type { ProcMem } from '@ferry/sys';
 import type { DumpContext, TaskCollector } from '../collector.js';
 import { vmasOf } from './vma.js';
+import { incrementalRuns, type Incremental } from '../incremental.js';
 
 const PAGE = 4096;
 // Flags of a pagemap entry, in its upper 32 bits: read as a number, not a BigInt per page (2 GiB
@@ -82,7 +83,7 @@ function runBuffers(): Buffer[] {
  * first task of the dump that maps it (`shmDumped` remembers which), and so is each part of a
  * System V segment that attaches map.
  */
-export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<string>): Promise<bigint> {
+export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: RecordSink, shmDumped: Set<string>, incremental?: Incremental): Promise<bigint> {
   // A System V attach may map only part of its segment: what an earlier task dumped counts only for the same part.
   const sharedKey = (v: Vma) => (v.kind === VmaKind.SYSV_SHM ? `sysv:${v.shmid}:${v.pgoff}:${v.end - v.start}` : `shmem:${v.shmid}`);
   const isShared = (v: Vma) => v.kind === VmaKind.ANON_SHARED || v.kind === VmaKind.SYSV_SHM;
@@ -91,7 +92,8 @@ export async function dumpPages(pid: number, vmas: Vma[], mem: ProcMem, sink: Re
   let which = 0;
   let pending: Promise<void> = Promise.resolve();
   let total = 0n;
-  for (const run of pageRuns(pid, vmas, skip)) {
+  const runs = incremental ? incrementalRuns(pid, vmas, pageRuns(pid, vmas, skip), incremental, RUN_LIMIT) : pageRuns(pid, vmas, skip);
+  for (const run of runs) {
     const length = Number(run.end - run.start);
     const buf = buffers[which]!;
     which ^= 1;
@@ -117,7 +119,7 @@ export const pagesCollector: TaskCollector = {
     let shmDumped = sharedDumped.get(dump);
     if (!shmDumped) sharedDumped.set(dump, (shmDumped = new Set()));
     const started = performance.now();
-    const bytes = await dumpPages(task.pid, vmasOf(task), task.mem, sink, shmDumped);
+    const bytes = await dumpPages(task.pid, vmasOf(task), task.mem, sink, shmDumped, dump.incremental);
     dump.pages.bytes += bytes;
     dump.pages.ms += performance.now() - started;
     return `${bytes} bytes of pages`;

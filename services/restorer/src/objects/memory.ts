@@ -13,6 +13,8 @@ const HOLDS_PAGES = new Set([VmaKind.ANON_PRIVATE, VmaKind.FILE_PRIVATE, VmaKind
 interface TaskMemory {
   vmas: Vma[];
   pages: Pages[];
+  /** An incremental image's parent's pages, cut to the mappings: laid first, the image's own win. */
+  parentPages: Pages[];
   mm: Mm;
 }
 
@@ -45,6 +47,22 @@ function checkPages(pid: number, pages: Pages[], vmas: Vma[]): void {
   }
 }
 
+/** The parts of PAGES that lie in mappings holding pages of their own; the rest is gone since. */
+function clipToMappings(pages: Pages[], vmas: Vma[]): Pages[] {
+  const out: Pages[] = [];
+  const holding = vmas.filter((v) => HOLDS_PAGES.has(v.kind));
+  for (const p of pages) {
+    const end = p.vaddr + BigInt(p.npages) * 4096n;
+    for (const v of holding) {
+      const from = p.vaddr > v.start ? p.vaddr : v.start;
+      const to = end < v.end ? end : v.end;
+      if (from >= to) continue;
+      out.push({ ...p, vaddr: from, npages: Number((to - from) / 4096n), offset: p.offset + (from - p.vaddr) });
+    }
+  }
+  return out;
+}
+
 function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
   const vmasOf = groupBy(image.byKind('vma'), (v) => v.pid);
   const pagesOf = groupBy(image.byKind('pages'), (p) => p.pid);
@@ -55,7 +73,7 @@ function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
     checkVmas(pid, vmas, tree);
     const pages = pagesOf.get(pid) ?? [];
     checkPages(pid, pages, vmas);
-    out.set(pid, { vmas, pages, mm });
+    out.set(pid, { vmas, pages, mm, parentPages: image.parent ? clipToMappings(image.parent.byKind('pages').filter((p) => p.pid === pid), vmas) : [] });
   }
   return out;
 }
@@ -64,7 +82,7 @@ function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
 function mappingsWithPages(memory: TaskMemory): Set<bigint> {
   const starts = memory.vmas.map((v) => v.start);
   const out = new Set<bigint>();
-  for (const p of memory.pages) {
+  for (const p of [...memory.parentPages, ...memory.pages]) {
     let lo = 0, hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
@@ -75,12 +93,13 @@ function mappingsWithPages(memory: TaskMemory): Set<bigint> {
   return out;
 }
 
-function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemory, pageStorePath: string, shared: SharedMemory, segmentSizes: SegmentSizes): void {
+function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemory, pageStorePath: string, parentStorePath: string | undefined, shared: SharedMemory, segmentSizes: SegmentSizes): void {
   const receiving = mappingsWithPages(memory);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
   prepareAddressSpace(task, memory.vmas);
   restoreMm(task, memory.mm);
   mapVmas(task, memory.vmas, receivesPages, shared, opened, segmentSizes);
+  if (parentStorePath !== undefined) fillPages(task, memory.parentPages, parentStorePath);
   fillPages(task, memory.pages, pageStorePath, consumer);
   protectVmas(task, memory.vmas, receivesPages);
 }
@@ -95,7 +114,7 @@ export const memoryKind: ObjectKind = {
     const segmentSizes: SegmentSizes = new Map(image.byKind('sysvshm').map((s) => [BigInt(s.id), s.size]));
     return {
       reservedRanges: [...memory.values()].flatMap((m) => m.vmas),
-      perTask: { RESTORE: (ctx) => rebuildMemory(ctx, planned(memory, ctx.task.pid), image.pageStorePath, shared, segmentSizes) },
+      perTask: { RESTORE: (ctx) => rebuildMemory(ctx, planned(memory, ctx.task.pid), image.pageStorePath, image.parent?.pageStorePath, shared, segmentSizes) },
     };
   },
 };

@@ -13,6 +13,8 @@ function whatIs(pid: number, info: FdInfo, d: UnixDiag): string {
   return `${info.target} of pid ${pid} (a unix ${TYPE_NAMES[d.type] ?? `type ${d.type}`} socket${bound})`;
 }
 
+const UNREAD_OPTIONS = { rcvbuf: 0, sndbuf: 0, passcred: false, passsec: false, peekOff: 0, rcvtimeoUs: 0n, sndtimeoUs: 0n, creatorPid: 0 };
+
 const leaveOut = (target: string) => `dump with --inherit-fd ${target} to leave it out, then restore with --inherit-fd fd[N]:${target}`;
 
 /** Where the socket is connected: a string when the connection cannot be carried. */
@@ -86,19 +88,25 @@ export const describeUnixSocket: FileDescriber = (pid, info, id, ctx) => {
   if (typeof peer === 'string') return peer;
   const waiting = d.state === UNIX_STATES.LISTENING ? acceptQueue(d, table, what) : [];
   if (typeof waiting === 'string') return waiting;
+  const payload = (options: ReturnType<typeof readOptions>, queued: UnixSocket['queued']): FileObject => ({
+    kind: 'unix-socket', id,
+    payload: {
+      id, ino: BigInt(d.ino), type: d.type, state: d.state, flags: info.flags & (O_ACCMODE | O_NONBLOCK),
+      name: d.name, nameUnlinked: nameUnlinked(d), ...peer, shutdown: d.shutdown,
+      backlog: d.state === UNIX_STATES.LISTENING ? d.wqueue : 0, acceptQueue: waiting,
+      ...options, queued,
+    },
+  });
+  // Before the freeze only a refusal counts, and of what the copy reads only this one can refuse:
+  // the pidfd_getfd and the options of every other socket are left to the frozen pass.
+  if (!ctx.contents && !table.waitingIn.has(d.ino)) return payload(UNREAD_OPTIONS, []);
   const copy = copyFdOf(pid, info.fd);
   try {
     const unsent = unsentToWaiting(info, copy, table, what);
     if (unsent) return unsent;
     const queued = ctx.contents && d.state !== UNIX_STATES.LISTENING ? readQueue(copy, d.type, d.rqueue, what) : [];
     if (typeof queued === 'string') return queued;
-    const payload: UnixSocket = {
-      id, ino: BigInt(d.ino), type: d.type, state: d.state, flags: info.flags & (O_ACCMODE | O_NONBLOCK),
-      name: d.name, nameUnlinked: nameUnlinked(d), ...peer, shutdown: d.shutdown,
-      backlog: d.state === UNIX_STATES.LISTENING ? d.wqueue : 0, acceptQueue: waiting,
-      ...readOptions(copy), queued,
-    };
-    return { kind: 'unix-socket', id, payload } satisfies FileObject;
+    return payload(readOptions(copy), queued);
   } finally {
     fs.closeSync(copy);
   }

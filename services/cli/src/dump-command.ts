@@ -39,8 +39,7 @@ export function registerDump(program: Command): void {
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
-          const d = await dump({ pid: o.tree, ...target.options, prevImagesDir: o.prevImagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, shellJob: !!o.shellJob, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, prevImagesDir: o.prevImagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

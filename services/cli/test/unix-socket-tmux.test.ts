@@ -10,6 +10,7 @@ after(removeBuiltWorkloads);
 bedTest('a tmux server running bash comes back: a client attaching after restore sees the old screen and the shell answers', async (bed) => {
   const tmux = new Tmux();
   try {
+    await tmux.waitScreen('the prompt', /^\$ ?$/m);
     tmux.send('echo before the dump: $((6 * 7))');
     await tmux.waitScreen('the first answer', /^before the dump: 42$/m);
     const server = readStat(tmux.shellPid())!.ppid;

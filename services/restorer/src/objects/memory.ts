@@ -79,7 +79,7 @@ function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemo
   const receiving = mappingsWithPages(memory);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
   prepareAddressSpace(task, memory.vmas);
-  restoreMm(task, memory.mm);
+  restoreMm(task, memory.mm, opened);
   mapVmas(task, memory.vmas, receivesPages, shared, opened, segmentSizes);
   fillPages(task, memory.pages, pageStorePath, consumer);
   protectVmas(task, memory.vmas, receivesPages);

@@ -45,7 +45,13 @@ function checkPages(pid: number, pages: Pages[], vmas: Vma[]): void {
   }
 }
 
+/** A deleted program's exe link is set to its re-made ghost file, so the mm must name one of the image's ghost records. */
+function checkExeFile(mm: Mm, ghostIds: ReadonlySet<string>): void {
+  if (mm.exeFileId !== '' && !ghostIds.has(mm.exeFileId)) throw new PlanError(`image: mm mm:${mm.pid} gives its program as file ${mm.exeFileId}, which is no ghost file of the image`);
+}
+
 function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
+  const ghostIds = new Set(image.byKind('ghost').map((g) => g.id));
   const vmasOf = groupBy(image.byKind('vma'), (v) => v.pid);
   const pagesOf = groupBy(image.byKind('pages'), (p) => p.pid);
   const mms = onePerTask(image.byKind('mm'), tree, 'mm');
@@ -53,6 +59,7 @@ function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
   for (const [pid, mm] of mms) {
     const vmas = (vmasOf.get(pid) ?? []).sort((a, b) => (a.start < b.start ? -1 : 1));
     checkVmas(pid, vmas, tree);
+    checkExeFile(mm, ghostIds);
     const pages = pagesOf.get(pid) ?? [];
     checkPages(pid, pages, vmas);
     out.set(pid, { vmas, pages, mm });

@@ -1,6 +1,7 @@
 // Runs from a copy of itself that the test deletes (the way an upgrade deletes a running program),
-// optionally using a shared library LIB (argv[1]) that the test deletes too: dlopen'd, its
-// library_answer() returns 42. Says "ready" once loaded. Each SIGUSR1 checks that the bytes of its
+// optionally using a shared library LIB (the last argument) that the test deletes too: dlopen'd,
+// its library_answer() returns 42. With --fork first, a child runs the same program and checks
+// too; "child PID" names it. Says "ready" once loaded. Each SIGUSR1 checks that the bytes of its
 // own code and data are those it started with, that /proc/self/exe reads "... (deleted)", and that
 // the library still answers: "check ok" or what is wrong.
 #define _GNU_SOURCE
@@ -38,13 +39,17 @@ static void check(void) {
 int main(int argc, char **argv) {
   checks_on_sigusr1();
   code_sum_at_start = code_sum();
-  if (argc > 1) {
-    void *lib = dlopen(argv[1], RTLD_NOW);
+  int with_child = argc > 1 && strcmp(argv[1], "--fork") == 0;
+  if (argc > 1 + with_child) {
+    void *lib = dlopen(argv[argc - 1], RTLD_NOW);
     if (!lib) { printf("dlopen: %s\n", dlerror()); return 1; }
     library_answer = (int (*)(void))dlsym(lib, "library_answer");
     if (!library_answer) return 1;
   }
-  printf("ready\n");
+  pid_t child = with_child ? fork() : 1;
+  if (child < 0) return 1;
+  if (child > 0 && with_child) printf("child %d\n", child);
+  if (child > 0) printf("ready\n");
   for (;;) {
     wait_for_check_request();
     check();

@@ -4,6 +4,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { loadLocalImage } from '@ferry/proto';
 import { workload, removeBuiltWorkloads, compileC, bedTest, type TestBed, dump, restoreDetached, askCheck, ferry, assertFailedWith } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
@@ -11,7 +12,7 @@ after(removeBuiltWorkloads);
 const LIBRARY_SOURCE = 'int library_answer(void) { return 42; }\n';
 
 /** The deleted-program workload run from a scratch copy, then deleted with the library it loaded (if any). */
-async function startDeleted(bed: TestBed, withLibrary = false): Promise<{ pid: number; program: string; library: string }> {
+async function startDeleted(bed: TestBed, withLibrary = false, withChild = false): Promise<{ pid: number; child: number; program: string; library: string }> {
   const program = bed.scratch.path('deleted-program');
   fs.copyFileSync(workload('deleted-program'), program);
   fs.chmodSync(program, 0o755);
@@ -21,12 +22,14 @@ async function startDeleted(bed: TestBed, withLibrary = false): Promise<{ pid: n
     fs.writeFileSync(source, LIBRARY_SOURCE);
     compileC(source, library, ['-shared', '-fPIC']);
   }
-  const pid = bed.start(withLibrary ? [program, library] : [program]);
+  const pid = bed.start([program, ...(withChild ? ['--fork'] : []), ...(withLibrary ? [library] : [])]);
+  const child = withChild ? Number((await bed.output.next(/^child \d+$/)).split(' ')[1]) : 0;
   await bed.output.next(/^ready$/);
   fs.unlinkSync(program);
   if (withLibrary) fs.unlinkSync(library);
   assert.equal(await askCheck(pid, bed.output), 'check ok');
-  return { pid, program, library };
+  if (withChild) assert.equal(await askCheck(child, bed.output), 'check ok');
+  return { pid, child, program, library };
 }
 
 function leftBeside(bed: TestBed, name: string): string[] {
@@ -69,4 +72,18 @@ bedTest('a deleted program above the ghost limit fails the dump naming the limit
   assertFailedWith(await ferry(['dump', '-t', String(pid), '-D', bed.scratch.path('img'), '--ghost-limit', '4K']), 'dump',
     `pid ${pid}: cannot carry its program ${program} (deleted) (a deleted file of ${size} bytes, more than the ghost limit of 4096: dump with --ghost-limit ${size} or more)`);
   assert.equal(await askCheck(pid, bed.output), 'check ok');
+});
+
+bedTest('two processes of a tree running one deleted program with one deleted library share their ghost records, and both run on', async (bed) => {
+  const { pid, child, program, library } = await startDeleted(bed, true, true);
+  const img = bed.scratch.path('img');
+  await dump(pid, img, ['--ghost-limit', '16M']);
+  const ghosts = (await loadLocalImage(img)).byKind('ghost');
+  assert.deepEqual(ghosts.map((g) => g.path).sort(), [library, program].sort(), 'one record each for the program and the library');
+  await restoreDetached(img);
+  assert.deepEqual(leftBeside(bed, 'deleted-program'), []);
+  assert.deepEqual(leftBeside(bed, 'libanswer.so'), []);
+  assert.equal(fs.readlinkSync(`/proc/${child}/exe`), `${program} (deleted)`);
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+  assert.equal(await askCheck(child, bed.output), 'check ok');
 });

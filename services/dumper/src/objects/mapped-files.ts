@@ -48,8 +48,8 @@ export function mappedFileOf(pid: number, m: MapEntry, ctx: DescribeContext): { 
 
 /**
  * The ghost record of pid PID's program, deleted while it runs (EXE is what /proc/PID/exe reads):
- * its mappings name the same record. Read-only, since the kernel refuses (ETXTBSY) an exe link to a
- * file that some descriptor may write.
+ * its mappings name the same record. Read-only: PR_SET_MM_MAP refuses (EACCES) an exe_fd whose
+ * description may write.
  */
 export function deletedProgramOf(pid: number, exe: string, ctx: DescribeContext): { file: FileObject; fresh: boolean } | string {
   const source = `/proc/${pid}/exe`;

@@ -5,7 +5,8 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { loadLocalImage } from '@ferry/proto';
-import { workload, removeBuiltWorkloads, compileC, bedTest, type TestBed, dump, restoreDetached, askCheck, ferry, assertFailedWith } from '@ferry/testbed';
+import { STAGES } from '@ferry/restorer';
+import { workload, removeBuiltWorkloads, compileC, bedTest, type TestBed, dump, restoreDetached, askCheck, ferry, assertFailedWith, assertInjectedFailuresLeaveNothing } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -84,6 +85,18 @@ bedTest('two processes of a tree running one deleted program with one deleted li
   assert.deepEqual(leftBeside(bed, 'deleted-program'), []);
   assert.deepEqual(leftBeside(bed, 'libanswer.so'), []);
   assert.equal(fs.readlinkSync(`/proc/${child}/exe`), `${program} (deleted)`);
+  assert.equal(await askCheck(pid, bed.output), 'check ok');
+  assert.equal(await askCheck(child, bed.output), 'check ok');
+});
+
+bedTest('a restore of a tree running a deleted program failing at any stage leaves no process and no re-made file; then it restores', async (bed) => {
+  const { pid, child, program, library } = await startDeleted(bed, true, true);
+  const img = bed.scratch.path('img');
+  await dump(pid, img, ['--ghost-limit', '16M']);
+  await assertInjectedFailuresLeaveNothing(img, [pid, child], STAGES);
+  assert.deepEqual([...leftBeside(bed, 'deleted-program'), ...leftBeside(bed, 'libanswer.so')], [], 'no re-made program or library is left');
+  assert.equal(fs.existsSync(program) || fs.existsSync(library), false);
+  await restoreDetached(img);
   assert.equal(await askCheck(pid, bed.output), 'check ok');
   assert.equal(await askCheck(child, bed.output), 'check ok');
 });

@@ -83,7 +83,7 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     envStart: 0x7ffffffdf010n,
     envEnd: 0x7ffffffdffe0n,
     auxv: Buffer.concat([filled(32, 6), Buffer.alloc(16)]),
-    exePath: '/usr/bin/sleep',
+    exePath: '/usr/bin/sleep', exeFileId: '',
   },
   vma: {
     pid: 100,

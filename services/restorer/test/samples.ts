@@ -54,7 +54,7 @@ export function perProcess(pid: number): SampleRecord[] {
   const mm: KindPayloads['mm'] = {
     pid, startCode: 0x400000n, endCode: 0x401000n, startData: 0x403000n, endData: 0x404000n, startBrk: HEAP.start, brk: HEAP.end,
     startStack: 0x7ffffffde000n, argStart: 0x7ffffffdf000n, argEnd: 0x7ffffffdf010n, envStart: 0x7ffffffdf010n, envEnd: 0x7ffffffdffe0n,
-    auxv: Buffer.alloc(16), exePath: '/usr/bin/sleep',
+    auxv: Buffer.alloc(16), exePath: '/usr/bin/sleep', exeFileId: '',
   };
   return [
     { kind: 'signals', payload: signals },

@@ -4,7 +4,7 @@ import type { DescribeContext, FileObject } from './file-kinds.js';
 import { memfdName, memfdRecord } from './memfd.js';
 import { ghostPath, ghostRecord } from './ghost.js';
 
-const O_RDWR = 2;
+const O_RDONLY = 0, O_RDWR = 2;
 
 /** Per dump: "KIND:DEV:INO" -> the record that mappings of that memfd or ghost file name. */
 const mappedFiles = new WeakMap<DescribeContext, Map<string, FileObject>>();
@@ -42,6 +42,28 @@ export function mappedFileOf(pid: number, m: MapEntry, ctx: DescribeContext): { 
   const d = { id: `file:mapped:${kind}:${st.dev}:${st.ino}`, flags: O_RDWR, pos: 0n };
   const file = name !== undefined ? memfdRecord(source, name, d, ctx, what) : ghostRecord(source, path!, d, ctx, what);
   if (file === null || typeof file === 'string') return file;
+  files.set(key, file);
+  return { file, fresh: true };
+}
+
+/**
+ * The ghost record of pid PID's program, deleted while it runs (EXE is what /proc/PID/exe reads):
+ * its mappings name the same record. Read-only: PR_SET_MM_MAP refuses (EACCES) an exe_fd whose
+ * description may write.
+ */
+export function deletedProgramOf(pid: number, exe: string, ctx: DescribeContext): { file: FileObject; fresh: boolean } | string {
+  const source = `/proc/${pid}/exe`;
+  const path = ghostPath(exe);
+  const st = fs.statSync(source, { bigint: true });
+  if (path === undefined || !st.isFile() || st.nlink !== 0n) return `its program ${exe}, which is no deleted regular file`;
+  const key = `ghost:${st.dev}:${st.ino}`;
+  const files = registry(ctx);
+  const known = files.get(key);
+  if (known) return { file: known, fresh: false };
+  const d = { id: `file:mapped:ghost:${st.dev}:${st.ino}`, flags: O_RDONLY, pos: 0n };
+  const file = ghostRecord(source, path, d, ctx, `its program ${exe}`);
+  if (file === null) return `its program ${exe}, which is no deleted regular file`;
+  if (typeof file === 'string') return file;
   files.set(key, file);
   return { file, fresh: true };
 }

@@ -63,7 +63,13 @@ function clipToMappings(pages: Pages[], vmas: Vma[]): Pages[] {
   return out;
 }
 
+/** A deleted program's exe link is set to its re-made ghost file, so the mm must name one of the image's ghost records. */
+function checkExeFile(mm: Mm, ghostIds: ReadonlySet<string>): void {
+  if (mm.exeFileId !== '' && !ghostIds.has(mm.exeFileId)) throw new PlanError(`image: mm mm:${mm.pid} gives its program as file ${mm.exeFileId}, which is no ghost file of the image`);
+}
+
 function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
+  const ghostIds = new Set(image.byKind('ghost').map((g) => g.id));
   const vmasOf = groupBy(image.byKind('vma'), (v) => v.pid);
   const pagesOf = groupBy(image.byKind('pages'), (p) => p.pid);
   const mms = onePerTask(image.byKind('mm'), tree, 'mm');
@@ -71,6 +77,7 @@ function planMemory(image: Image, tree: TreeView): Map<number, TaskMemory> {
   for (const [pid, mm] of mms) {
     const vmas = (vmasOf.get(pid) ?? []).sort((a, b) => (a.start < b.start ? -1 : 1));
     checkVmas(pid, vmas, tree);
+    checkExeFile(mm, ghostIds);
     const pages = pagesOf.get(pid) ?? [];
     checkPages(pid, pages, vmas);
     out.set(pid, { vmas, pages, mm, parentPages: image.parent ? clipToMappings(image.parent.byKind('pages').filter((p) => p.pid === pid), vmas) : [] });
@@ -97,7 +104,7 @@ function rebuildMemory({ task, consumer, opened }: TaskContext, memory: TaskMemo
   const receiving = mappingsWithPages(memory);
   const receivesPages = (v: { start: bigint }) => receiving.has(v.start);
   prepareAddressSpace(task, memory.vmas);
-  restoreMm(task, memory.mm);
+  restoreMm(task, memory.mm, opened);
   mapVmas(task, memory.vmas, receivesPages, shared, opened, segmentSizes);
   if (parentStorePath !== undefined) fillPages(task, memory.parentPages, parentStorePath);
   fillPages(task, memory.pages, pageStorePath, consumer);

@@ -29,13 +29,14 @@ export function registerDump(program: Command): void {
     .option('-j, --shell-job', 'the tree is a job of a shell outside it: leave its terminal out')
     .option('--tcp-established', 'carry established TCP connections (repair mode; their packets are dropped until restore)')
     .option('-l, --file-locks', 'record the flock, POSIX and OFD locks the tree holds, and take them again at restore')
+    .option('--sysv-ipc', 'carry the System V semaphore sets and message queues the tree used last, with their values and queued messages')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, sysvIpc: !!o.sysvIpc, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

@@ -38,6 +38,7 @@ export interface DumpOptions {
   tcpEstablished?: boolean;
   /** Locks the tree holds on its files are recorded and taken again at restore (--file-locks); without it they fail the dump. */
   fileLocks?: boolean;
+  sysvIpc?: boolean;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -151,7 +152,7 @@ export async function dump(opts: DumpOptions): Promise<DumpSummary> {
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, pages: { bytes: 0n, ms: 0 } };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, sysvIpc: !!opts.sysvIpc, pages: { bytes: 0n, ms: 0 } };
     await writeTree(context, sink, log, held);
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');
     const commit = await sink.commit();

@@ -1,5 +1,5 @@
 // Uses a System V semaphore set (`sysv-sem-msg sem KEY`) or message queue (`... msg KEY`), which
-// ferry cannot carry, and checks on SIGUSR1 that it still has it and that it is as it left it.
+// ferry carries only with --sysv-ipc, and checks on SIGUSR1 that it still has it and that it is as it left it.
 #define _GNU_SOURCE
 #include "check.h"
 #include <errno.h>

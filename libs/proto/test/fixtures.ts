@@ -189,6 +189,11 @@ export const SAMPLES: { [K in KindName]: KindPayloads[K] } = {
     ],
   },
   sysvshm: { id: 0x7fffffff, key: -1, size: 0x7ffffffff000n, mode: 0o777, uid: 0xffffffff, gid: 0xfffffffe, cuid: 0xfffffffd, cgid: 0xfffffffc, removed: false },
+  sysvsem: { id: 0x7fffffff, key: -1, mode: 0o777, uid: 0xffffffff, gid: 0xfffffffe, values: [0, 32767, 1] },
+  sysvmsg: {
+    id: 0x7fffffff, key: -1, mode: 0o777, uid: 0xffffffff, gid: 0xfffffffe, qbytes: 0xffffffffffffffffn,
+    messages: [{ type: 0x7fffffffffffffffn, text: Buffer.from([0, 0xff, 1]) }, { type: 1n, text: Buffer.alloc(0) }],
+  },
   inet_socket: {
     id: 'file:100:11', family: 10, type: 1, state: 1, flags: 0o4002, localAddress: '::ffff:127.0.0.1', localPort: 65535,
     remoteAddress: 'fe80::1', remotePort: 1, backlog: 0, reuseAddress: true, reusePort: true, v6Only: false, keepalive: true,

@@ -31,6 +31,7 @@ export function registerDump(program: Command): void {
     .option('-l, --file-locks', 'record the flock, POSIX and OFD locks the tree holds, and take them again at restore')
     .option('--prev-images-dir <dir>', 'a pre-dump (relative to -D): write only the pages written since, the image refers to it for the rest (needs --track-mem)')
     .option('--track-mem', 'read the writes tracked since the pre-dump given with --prev-images-dir')
+    .option('--sysv-ipc', 'carry the System V semaphore sets and message queues the tree used last, with their values and queued messages')
     .option('-v, --verbose', 'show each step on stderr')
     .action(async (o) => {
       try {
@@ -39,7 +40,7 @@ export function registerDump(program: Command): void {
         const { dump } = await import('@ferry/dumper');
         const target = await dumpTarget(o);
         try {
-          const d = await dump({ pid: o.tree, ...target.options, prevImagesDir: o.prevImagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
+          const d = await dump({ pid: o.tree, ...target.options, prevImagesDir: o.prevImagesDir, leaveRunning: !!o.leaveRunning, external: o.inheritFd, ghostLimit: o.ghostLimit, extUnixSk: !!o.extUnixSk, tcpEstablished: !!o.tcpEstablished, shellJob: !!o.shellJob, fileLocks: !!o.fileLocks, sysvIpc: !!o.sysvIpc, log: makeLogger(!!o.verbose), failBeforeCommit: config.faults.dumpBeforeCommit });
           target.done(d);
           reportStats({ ms: d.frozenMs, pageBytes: Number(d.pageBytes), pid: d.pid });
         } finally {

@@ -13,6 +13,8 @@ export interface DumpContext {
   readonly shellJob: boolean;
   /** Locks on the tree's files are recorded (--file-locks); without it one fails the dump. */
   readonly fileLocks: boolean;
+  /** The System V semaphore sets and message queues the tree uses are carried (--sysv-ipc); without it one fails the dump. */
+  readonly sysvIpc: boolean;
   /** What the summary says of the pages: their bytes, and the time spent copying them. */
   readonly pages: { bytes: bigint; ms: number };
   /** dump --track-mem: the pre-dump this dump refers to for the pages not written since. */

@@ -48,6 +48,8 @@ export interface DumpOptions {
   preDump?: boolean;
   /** dump --prev-images-dir --track-mem: the pre-dump (as given, relative to dir) whose unwritten pages this dump refers to. */
   prevImagesDir?: string;
+  /** System V semaphore sets and message queues the tree used last are carried (--sysv-ipc); without it they fail the dump. */
+  sysvIpc?: boolean;
   log?: Log;
   /** For tests of the failure path: everything is read and taken, then the dump fails before its commit. */
   failBeforeCommit?: boolean;
@@ -182,7 +184,7 @@ async function dumpTracked(opts: DumpOptions, incremental: Incremental | undefin
   let summary!: DumpSummary;
   let notTakenOver: unknown = null;
   try {
-    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, pages: { bytes: 0n, ms: 0 }, incremental };
+    const context: DumpContext = { tree, files: openFilesOf(pidsOf(tree), external, { ...fileOptions, lockName: sink.checkpointId, held }), shellJob: !!opts.shellJob, fileLocks: !!opts.fileLocks, sysvIpc: !!opts.sysvIpc, pages: { bytes: 0n, ms: 0 }, incremental };
     await writeTree(context, sink, log, held);
     if (opts.preDump) held.push(armTracking(tree, opts.dir!));
     if (opts.failBeforeCommit) throw new Error('dump failed before its commit (FERRY_FAIL_DUMP)');

@@ -9,6 +9,8 @@ import { signalFdKind } from './objects/signalfd.js';
 import { inotifyKind } from './objects/inotify.js';
 import { unixSocketKind } from './objects/unix-socket.js';
 import { sysvShmKind } from './objects/sysvshm.js';
+import { sysvSemKind } from './objects/sysvsem.js';
+import { sysvMsgKind } from './objects/sysvmsg.js';
 import { inetSocketKind } from './objects/inet-socket.js';
 import { memoryKind } from './objects/memory.js';
 import { fdKind } from './objects/fd.js';
@@ -48,6 +50,8 @@ export const KINDS: readonly ObjectKind[] = [
   memFdKind,
   unixSocketKind,
   sysvShmKind,
+  sysvSemKind,
+  sysvMsgKind,
   inetSocketKind,
   memoryKind,
   fdKind,

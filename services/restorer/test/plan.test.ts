@@ -30,7 +30,7 @@ test('every kind of the registry has its part, in the registry order', () => {
   assert.deepEqual(plan.kinds.map((k) => k.kind.name), KINDS.map((k) => k.name));
   // The openers of RESTORE_SHARED, in the order their participants run.
   assert.deepEqual(plan.kinds.filter((k) => k.part.open).map((k) => `${k.kind.name} files`),
-    ['inherited files', 'dead-pid /proc files', 'regular files', 'ghost files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'memfd files', 'sysvshm files', 'inet-socket files', 'epoll files', 'tty files']);
+    ['inherited files', 'dead-pid /proc files', 'regular files', 'ghost files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'memfd files', 'sysvshm files', 'sysvsem files', 'sysvmsg files', 'inet-socket files', 'epoll files', 'tty files']);
   // A task's own work in RESTORE: memory, then fds, then the epoll watches on them, then attributes and handlers.
   assert.deepEqual(plan.kinds.filter((k) => k.part.perTask?.RESTORE).map((k) => k.kind.name), ['memory', 'fd', 'pidfd', 'epoll', 'procattrs', 'signals', 'filelock']);
   assert.deepEqual(plan.kinds.filter((k) => k.part.perThread?.RESTORE_SIGCHLD).map((k) => k.kind.name), ['signals']);

@@ -19,7 +19,7 @@ test('every stage names its participants in the order they run: openers, tasks p
   try {
     assert.deepEqual(names(restoration.namespaces()), []);
     assert.deepEqual(names(restoration.sharedObjects()),
-      ['stub', 'inherited files', 'dead-pid /proc files', 'regular files', 'ghost files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'memfd files', 'sysvshm files', 'inet-socket files', 'epoll files', 'tty files']);
+      ['stub', 'inherited files', 'dead-pid /proc files', 'regular files', 'ghost files', 'pipe files', 'eventfd files', 'timerfd files', 'signalfd files', 'inotify files', 'memfd files', 'sysvshm files', 'sysvsem files', 'sysvmsg files', 'inet-socket files', 'epoll files', 'tty files']);
     assert.deepEqual(names(restoration.forking()), ['task 100', 'task 200', 'zombie 300']);
     assert.deepEqual(names(restoration.tasks()), ['task 100', 'thread 102', 'thread 101', 'thread 100', 'task 200', 'thread 200']);
     assert.deepEqual(names(restoration.sigchld()), ['thread 102', 'thread 101', 'thread 100', 'thread 200']);

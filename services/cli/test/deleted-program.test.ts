@@ -25,6 +25,8 @@ async function startDeleted(bed: TestBed, withLibrary = false, withChild = false
   }
   const pid = bed.start([program, ...(withChild ? ['--fork'] : []), ...(withLibrary ? [library] : [])]);
   const child = withChild ? Number((await bed.output.next(/^child \d+$/)).split(' ')[1]) : 0;
+  // Killed with the tree at the end: the bed knows only the processes it started itself.
+  if (withChild) bed.adopt(child);
   await bed.output.next(/^ready$/);
   fs.unlinkSync(program);
   if (withLibrary) fs.unlinkSync(library);

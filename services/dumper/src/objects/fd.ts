@@ -1,9 +1,9 @@
 import type { Fd, RecordSink } from '@ferry/proto';
-import { listFds, readFdInfo, sameOpenFile, type FdInfo } from '@ferry/sys';
+import type { FdInfo } from '@ferry/sys';
 import type { TaskCollector } from '../collector.js';
 import { isCloexec } from './regfile.js';
 import { remapOf } from './remap.js';
-import type { DescribeContext, FileObject } from './file-kinds.js';
+import { fdInfosOf, rememberSeen, seenTwin, type DescribeContext, type FileObject } from './file-kinds.js';
 
 export class UnsupportedFdError extends Error {}
 
@@ -36,18 +36,16 @@ function describe(pid: number, info: FdInfo, id: string, ctx: DescribeContext): 
  * share one file record, so they keep sharing it, and its offset, after restore.
  */
 export function collectFds(pid: number, ctx: DescribeContext): TaskFiles {
-  const seen = ctx.seen;
   const fds: Fd[] = [];
   const files: FileObject[] = [];
-  for (const fd of listFds(pid)) {
-    const info = readFdInfo(pid, fd);
-    const twin = seen.find((s) => s.info.target === info.target && sameOpenFile(s.pid, s.info.fd, pid, fd));
-    const file = twin?.file ?? describe(pid, info, `file:${pid}:${fd}`, ctx);
+  for (const info of fdInfosOf(ctx, pid)) {
+    const twin = seenTwin(ctx, pid, info);
+    const file = twin ?? describe(pid, info, `file:${pid}:${info.fd}`, ctx);
     if (!twin) {
-      seen.push({ pid, info, file });
+      rememberSeen(ctx, pid, info, file);
       files.push(file);
     }
-    fds.push({ pid, fd, cloexec: isCloexec(info), fileId: file.id });
+    fds.push({ pid, fd: info.fd, cloexec: isCloexec(info), fileId: file.id });
   }
   return { fds, files };
 }

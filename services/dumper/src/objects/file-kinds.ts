@@ -1,5 +1,5 @@
 import type { KindPayloads, PayloadKind } from '@ferry/proto';
-import type { FdInfo } from '@ferry/sys';
+import { listFds, readFdInfo, sameOpenFile, type FdInfo } from '@ferry/sys';
 import type { Holding } from '../collector.js';
 
 /** An open file description as a record of its own kind (regfile, pipe, ...), named by `id`. */
@@ -17,6 +17,10 @@ export interface DescribeContext {
   /** Names, as /proc/PID/fd shows them, that --inherit-fd declared outside the checkpoint. */
   readonly external: ReadonlySet<string>;
   readonly seen: SeenFiles;
+  /** `seen` by what /proc/PID/fd shows: twins share their target, so a lookup compares only those. */
+  readonly seenByTarget: Map<string, SeenFiles>;
+  /** Each task's descriptors, read once per dump (see fdInfosOf). */
+  readonly fdInfos: Map<number, readonly FdInfo[]>;
   /**
    * Whether data the files hold (a pipe's queued bytes) is copied: not in the check made before
    * the freeze, when the running tree may change it under the copy.
@@ -41,7 +45,31 @@ export interface FileOptions {
 }
 
 export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, options: FileOptions, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], contents, options };
+  return { describers, tree: new Set(tree), external, seen: [], seenByTarget: new Map(), fdInfos: new Map(), contents, options };
+}
+
+/**
+ * PID's descriptors with their fdinfo, read on first need and kept: the files collector, the file
+ * locks collector and the unix socket table all look at every descriptor of the frozen tree.
+ */
+export function fdInfosOf(ctx: DescribeContext, pid: number): readonly FdInfo[] {
+  let infos = ctx.fdInfos.get(pid);
+  if (!infos) ctx.fdInfos.set(pid, (infos = listFds(pid).map((fd) => readFdInfo(pid, fd))));
+  return infos;
+}
+
+/** The file an earlier descriptor of the dump showed for the same open file description as PID's INFO. */
+export function seenTwin(ctx: DescribeContext, pid: number, info: FdInfo): FileObject | undefined {
+  return ctx.seenByTarget.get(info.target)?.find((s) => sameOpenFile(s.pid, s.info.fd, pid, info.fd))?.file;
+}
+
+/** Remembers FILE as the open file description behind PID's INFO. */
+export function rememberSeen(ctx: DescribeContext, pid: number, info: FdInfo, file: FileObject): void {
+  const entry = { pid, info, file };
+  ctx.seen.push(entry);
+  const same = ctx.seenByTarget.get(info.target);
+  if (same) same.push(entry);
+  else ctx.seenByTarget.set(info.target, [entry]);
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { FileLock } from '@ferry/proto';
 import { FileLockKind, RegFileType, describeFileLock } from '@ferry/proto';
-import { listFds, locksOfFdInfo, readFdInfo, readMaps, readProcLocks, sameOpenFile, type ShownLock } from '@ferry/sys';
+import { locksOfFdInfo, readMaps, readProcLocks, type ShownLock } from '@ferry/sys';
 import type { DumpContext, TaskCollector, TreeCollector } from '../collector.js';
 import { pidsOf } from '../tree.js';
+import { fdInfosOf, seenTwin } from './file-kinds.js';
 
 const KIND_OF = { flock: FileLockKind.FLOCK, posix: FileLockKind.POSIX, ofd: FileLockKind.OFD } as const;
 
@@ -39,11 +40,12 @@ export const fileLockCollector: TaskCollector = {
     const recorded = memo(recordedOf, dump);
     const shownLocks = memo(shownOf, dump);
     let count = 0;
-    for (const fd of listFds(pid)) {
-      const info = readFdInfo(pid, fd);
+    // The fdinfo the files collector read moments ago, in the same freeze: its "lock:" lines are current.
+    for (const info of fdInfosOf(dump.files, pid)) {
+      const fd = info.fd;
       const locks = locksOfFdInfo(info.text);
       if (locks.length === 0) continue;
-      const file = dump.files.seen.find((s) => s.info.target === info.target && sameOpenFile(s.pid, s.info.fd, pid, fd))?.file;
+      const file = seenTwin(dump.files, pid, info);
       for (const shown of locks) {
         shownLocks.add(listedKey(shown));
         const where = `${info.target} (fd ${fd} of pid ${pid})`;

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import { listFds, unixSockets, type UnixDiag } from '@ferry/sys';
-import type { DescribeContext } from './file-kinds.js';
+import { unixSockets, type UnixDiag } from '@ferry/sys';
+import { fdInfosOf, type DescribeContext } from './file-kinds.js';
 
 /** The kernel's unix sockets as one dump sees them, and which of them the tree holds. */
 export interface UnixSocketTable {
@@ -16,15 +15,15 @@ const tables = new WeakMap<DescribeContext, UnixSocketTable>();
 /** Read once per dump, on first need: in the real pass the tree is frozen, so it holds still. */
 export function unixSocketTable(ctx: DescribeContext): UnixSocketTable {
   let table = tables.get(ctx);
-  if (!table) tables.set(ctx, (table = readTable(ctx.tree)));
+  if (!table) tables.set(ctx, (table = readTable(ctx)));
   return table;
 }
 
-function socketInodesOf(pid: number): number[] {
+function socketInodesOf(ctx: DescribeContext, pid: number): number[] {
   const inodes: number[] = [];
   try {
-    for (const fd of listFds(pid)) {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    for (const info of fdInfosOf(ctx, pid)) {
+      const m = /^socket:\[(\d+)\]$/.exec(info.target);
       if (m) inodes.push(Number(m[1]));
     }
   } catch {
@@ -33,9 +32,9 @@ function socketInodesOf(pid: number): number[] {
   return inodes;
 }
 
-function readTable(tree: ReadonlySet<number>): UnixSocketTable {
+function readTable(ctx: DescribeContext): UnixSocketTable {
   const diag = unixSockets();
-  const inTree = new Set([...tree].flatMap(socketInodesOf));
+  const inTree = new Set([...ctx.tree].flatMap((pid) => socketInodesOf(ctx, pid)));
   const waitingIn = new Map<number, number>();
   for (const d of diag.values()) for (const client of d.waiting) if (client !== 0) waitingIn.set(client, d.ino);
   return { diag, inTree, waitingIn };

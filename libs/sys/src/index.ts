@@ -6,6 +6,7 @@ export * from './wait.js';
 export * from './regs.js';
 export * from './mem.js';
 export * from './inject.js';
+export * from './inject-batch.js';
 export * from './syscalls.js';
 export * from './spawn.js';
 export * from './proc/maps.js';

@@ -6,6 +6,7 @@ import { ProcMem } from './mem.js';
 import { SysError, isSyscallError } from './errors.js';
 
 type Arg = bigint | number;
+const SIGTRAP = 5;
 
 export interface Scratch {
   addr: bigint;
@@ -25,6 +26,8 @@ export class Injector {
   private cursor = 0;
   /** Where argument space starts in the scratch page (the restorer keeps its syscall instruction below). */
   scratchBase = 0;
+  /** Where the scratch page holds the call-table runner (see inject-batch.ts), if it does. */
+  batchAddr: bigint | null = null;
 
   constructor(
     readonly pid: number,
@@ -63,6 +66,30 @@ export class Injector {
     return getSignedReg(ptrace.getRegs(this.pid), 'rax');
   }
 
+  /**
+   * Runs the task from RIP with rbx = RBX until it reaches an int3 at STOP_AT (the code's end):
+   * one stop however many syscalls the code makes. Signals meanwhile are held back, as in raw.
+   */
+  runUntilTrap(rip: bigint, rbx: bigint, stopAt: bigint): void {
+    const regs = Buffer.from(this.baseRegs);
+    setReg(regs, 'rip', rip);
+    setReg(regs, 'rbx', rbx);
+    setReg(regs, 'orig_rax', -1n);
+    ptrace.setRegs(this.pid, regs);
+    ptrace.resume(PTRACE.CONT, this.pid);
+    for (;;) {
+      const w = waitFor(this.pid);
+      if (w.kind !== 'stopped') throw new Error(`task ${this.pid} ${describeWait(w)} during injected calls`);
+      if (w.event === 0 && w.signal === SIGTRAP) {
+        const at = BigInt.asUintN(64, getSignedReg(ptrace.getRegs(this.pid), 'rip'));
+        if (at === stopAt + 1n) return;
+        throw new Error(`task ${this.pid} trapped at 0x${at.toString(16)} during injected calls`);
+      }
+      if (w.event === 0 && !w.syscallStop) this.heldSignals.push(w.signal);
+      ptrace.resume(PTRACE.CONT, this.pid);
+    }
+  }
+
   /** Like raw, but a failure throws with the call named. */
   call(name: string, nr: number, ...args: Arg[]): bigint {
     const ret = this.raw(nr, ...args);
@@ -83,6 +110,15 @@ export class Injector {
 
   putString(s: string): bigint {
     return this.put(Buffer.from(s + '\0'));
+  }
+
+  /** Scratch bytes for the caller to write itself, in one go. */
+  claim(length: number): bigint {
+    if (!this.scratch) throw new Error('injector has no scratch memory');
+    const aligned = (this.cursor + 15) & ~15;
+    if (aligned + length > this.scratch.size) throw new Error('injection arguments exceed scratch memory');
+    this.cursor = aligned + length;
+    return this.scratch.addr + BigInt(aligned);
   }
 
   /** Reserves scratch bytes the kernel will fill; read them back with mem.read. */

@@ -15,3 +15,18 @@ export function copyFdOf(pid: number, fd: number): number {
     fs.closeSync(pidfd);
   }
 }
+
+/** copyFdOf for each of FDS, through one pidfd; on a failure the copies made are closed. */
+export function copyFdsOf(pid: number, fds: readonly number[]): number[] {
+  const pidfd = checkedSyscall(`pidfd_open of ${pid}`, SYS.pidfd_open, pid, 0);
+  const copies: number[] = [];
+  try {
+    for (const fd of fds) copies.push(checkedSyscall(`pidfd_getfd of fd ${fd} of ${pid}`, SYS.pidfd_getfd, pidfd, fd, 0));
+    return copies;
+  } catch (e) {
+    for (const c of copies) fs.closeSync(c);
+    throw e;
+  } finally {
+    fs.closeSync(pidfd);
+  }
+}

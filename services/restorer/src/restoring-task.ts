@@ -1,4 +1,4 @@
-import { Injector, ProcMem, ptrace } from '@ferry/sys';
+import { Injector, ProcMem, ptrace, useScratchCode } from '@ferry/sys';
 
 export interface Scratch {
   addr: bigint;
@@ -11,7 +11,7 @@ export class RestoringThread {
 
   constructor(readonly tid: number, mem: ProcMem, scratch: Scratch) {
     this.injector = new Injector(tid, ptrace.getRegs(tid), scratch.addr, mem, { ...scratch });
-    this.injector.scratchBase = 64;
+    useScratchCode(this.injector, scratch.addr);
   }
 }
 

@@ -1,18 +1,17 @@
 import {
-  ptrace, PTRACE_O, Injector, ProcMem, readMaps, spawnDetachedFromLibuv, waitFor, describeWait, SYS,
+  ptrace, PTRACE_O, Injector, ProcMem, readMaps, spawnDetachedFromLibuv, waitFor, describeWait, SYS, writeScratchCode, useScratchCode,
 } from '@ferry/sys';
 import { findFreeRange, type Range } from './address-space.js';
 import { cloneWithPid } from './fork.js';
 
 export const SCRATCH_SIZE = 65536;
-const SYSCALL_INSN = Buffer.from([0x0f, 0x05, 0xcc, 0xcc]);
 const ALL_SIGNALS = 0xffffffffffffffffn;
 const PROT_RWX = 7;
 const MAP_PRIVATE_ANON_FIXED_NOREPLACE = 0x22 | 0x100000;
 
 /**
  * The seed process every restored task is cloned from. It is started outside libuv and traced;
- * a scratch page (a `syscall` instruction, then room for arguments) is mapped at an address that
+ * a scratch page (a `syscall` instruction, the call-table runner, then room for arguments) is mapped at an address that
  * is free in the image, so every clone inherits it at a place nothing of the image needs.
  */
 export class Stub {
@@ -40,10 +39,9 @@ export class Stub {
       const injector = new Injector(pid, ptrace.getRegs(pid), vdso.start + BigInt(at), mem);
       const scratch = findFreeRange([...imageRanges, ...maps], BigInt(SCRATCH_SIZE));
       injector.call('mmap', SYS.mmap, scratch, SCRATCH_SIZE, PROT_RWX, MAP_PRIVATE_ANON_FIXED_NOREPLACE, -1, 0);
-      mem.write(scratch, SYSCALL_INSN);
-      injector.syscallAddr = scratch;
+      writeScratchCode(mem, scratch);
       injector.scratch = { addr: scratch, size: SCRATCH_SIZE };
-      injector.scratchBase = 64;
+      useScratchCode(injector, scratch);
       return new Stub(pid, injector);
     } catch (e) {
       killAndReap(pid);

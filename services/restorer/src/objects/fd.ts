@@ -1,36 +1,40 @@
 import type { Fd } from '@ferry/proto';
-import { SYS } from '@ferry/sys';
+import { SYS, runCalls } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { ObjectKind } from '../object-kind.js';
 import { PlanError } from '../plan-error.js';
 import { groupBy } from '../kind-records.js';
 
-const F_SETFD = 2, F_DUPFD_CLOEXEC = 1030, FD_CLOEXEC = 1, O_CLOEXEC = 0o2000000;
+const F_SETFD = 2, F_DUPFD_CLOEXEC = 1030, FD_CLOEXEC = 1;
 
 /**
  * Each descriptor is taken from ferry with pidfd_getfd, so descriptors that share an open file
  * in the image share ferry's one open file too. The pidfd sits above every descriptor the image
- * uses, so that installing them never overwrites it.
+ * uses, so that installing them never overwrites it. All of a task's descriptors go in one table
+ * of injected calls (inject-batch.ts): a group per descriptor, its dup3 and close skipped when
+ * pidfd_getfd put it where it belongs already.
  */
 function installFds(task: RestoringTask, fds: Fd[], opened: ReadonlyMap<string, number>): void {
   if (fds.length === 0) return;
   const inj = task.injector;
   const highest = Math.max(...fds.map((f) => f.fd));
-  const first = inj.call('pidfd_open of ferry', SYS.pidfd_open, process.pid, 0);
-  const pidfd = inj.call('fcntl(F_DUPFD_CLOEXEC)', SYS.fcntl, first, F_DUPFD_CLOEXEC, highest + 1);
-  inj.raw(SYS.close, first);
+  const [opening] = runCalls(inj, [[
+    { name: 'pidfd_open of ferry', nr: SYS.pidfd_open, args: [process.pid, 0] },
+    { name: 'fcntl(F_DUPFD_CLOEXEC)', nr: SYS.fcntl, args: [{ result: 0 }, F_DUPFD_CLOEXEC, highest + 1] },
+    { name: 'close', nr: SYS.close, args: [{ result: 0 }], mayFail: true },
+  ]]);
+  const pidfd = Number(opening![1]!.ret);
   try {
-    for (const f of fds) {
+    runCalls(inj, fds.map((f) => {
       const source = opened.get(f.fileId);
       if (source === undefined) throw new Error(`fd ${f.fd} of pid ${f.pid} names file ${f.fileId}, which was not opened`);
-      const got = inj.call(`pidfd_getfd for fd ${f.fd}`, SYS.pidfd_getfd, pidfd, source, 0);
-      if (Number(got) === f.fd) {
-        inj.call('fcntl(F_SETFD)', SYS.fcntl, got, F_SETFD, f.cloexec ? FD_CLOEXEC : 0);
-      } else {
-        inj.call(`dup3 to fd ${f.fd}`, SYS.dup3, got, f.fd, f.cloexec ? O_CLOEXEC : 0);
-        inj.raw(SYS.close, got);
-      }
-    }
+      return [
+        { name: `pidfd_getfd for fd ${f.fd}`, nr: SYS.pidfd_getfd, args: [pidfd, source, 0] },
+        { name: `dup3 to fd ${f.fd}`, nr: SYS.dup3, args: [{ result: 0 }, f.fd, 0], skipIfSame: true },
+        { name: 'close', nr: SYS.close, args: [{ result: 0 }, f.fd], skipIfSame: true, mayFail: true },
+        { name: `fcntl(F_SETFD) of fd ${f.fd}`, nr: SYS.fcntl, args: [f.fd, F_SETFD, f.cloexec ? FD_CLOEXEC : 0] },
+      ];
+    }));
   } finally {
     inj.raw(SYS.close, pidfd);
   }

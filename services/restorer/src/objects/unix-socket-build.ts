@@ -4,7 +4,7 @@ import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, acceptSocket, bindSocket, connect
 import type { BuiltTree } from '../object-kind.js';
 import type { RestoringTask } from '../restoring-task.js';
 import type { UnixLinks } from './unix-socket-links.js';
-import { clearSocketPath, connectedIn, listenerIn, pairIn, socketIn } from './unix-socket-make.js';
+import { PairRequests, clearSocketPath, connectedIn, listenerIn, socketIn } from './unix-socket-make.js';
 
 /** Ferry's descriptor of each socket, and the far ends kept for sockets whose peer had closed (to fill them, then close). */
 export interface MadeSockets {
@@ -32,6 +32,9 @@ function bindName(s: UnixSocket): Buffer | null {
 
 class Builder {
   readonly made: MadeSockets = { fds: new Map(), ghosts: new Map() };
+  private readonly pairs = new PairRequests();
+  /** Sockets whose socketpair is asked for but not made yet. */
+  private readonly promised = new Set<string>();
 
   constructor(private readonly ctx: BuildContext) {}
 
@@ -50,7 +53,20 @@ class Builder {
   }
 
   has(s: UnixSocket): boolean {
-    return this.made.fds.has(s.id);
+    return this.made.fds.has(s.id) || this.promised.has(s.id);
+  }
+
+  /** A and B made a socketpair by the task that made it, then THEN done with their descriptors. */
+  pair(a: UnixSocket, b: UnixSocket | null, then: (fa: number, fb: number) => void): void {
+    this.promised.add(a.id);
+    if (b) this.promised.add(b.id);
+    this.pairs.want(this.creator(a.creatorPid, a), a.type, then);
+  }
+
+  /** Makes the socketpairs asked for. */
+  flushPairs(): void {
+    this.pairs.flush();
+    this.promised.clear();
   }
 
   peerOf(s: UnixSocket): UnixSocket | undefined {
@@ -74,14 +90,16 @@ class Builder {
     for (const a of dgrams) {
       const b = this.peerOf(a);
       if (this.has(a) || !b || b.peerIno !== a.ino) continue;
-      const [fa, fb] = pairIn(this.creator(a.creatorPid, a), a.type);
-      this.put(a, fa);
-      this.put(b, fb);
-      for (const [s, fd] of [[a, fa], [b, fb]] as const) {
-        const name = bindName(s);
-        if (name) bindSocket(fd, { family: AF_UNIX, path: name });
-      }
+      this.pair(a, b, (fa, fb) => {
+        this.put(a, fa);
+        this.put(b, fb);
+        for (const [s, fd] of [[a, fa], [b, fb]] as const) {
+          const name = bindName(s);
+          if (name) bindSocket(fd, { family: AF_UNIX, path: name });
+        }
+      });
     }
+    this.flushPairs();
     for (const s of dgrams) if (!this.has(s)) this.put(s, socketIn(this.holder(s), s.type, bindName(s)));
     for (const s of dgrams) {
       const peer = this.peerOf(s);
@@ -103,9 +121,10 @@ class Builder {
    */
   connection(a: UnixSocket, b: UnixSocket): void {
     if (a.name.length === 0 && b.name.length === 0) {
-      const [fa, fb] = pairIn(this.creator(a.creatorPid, a), a.type);
-      this.put(a, fa);
-      this.put(b, fb);
+      this.pair(a, b, (fa, fb) => {
+        this.put(a, fa);
+        this.put(b, fb);
+      });
       return;
     }
     const listenerNamed = (s: UnixSocket) => this.listenerOn(s.name) !== undefined;
@@ -116,9 +135,10 @@ class Builder {
   /** A socket whose peer had closed: connected to a far end of its own, which goes once the queue is filled. */
   orphan(s: UnixSocket): void {
     if (s.name.length === 0) {
-      const [fd, ghost] = pairIn(this.creator(s.creatorPid, s), s.type);
-      this.put(s, fd);
-      this.made.ghosts.set(s.id, ghost);
+      this.pair(s, null, (fd, ghost) => {
+        this.put(s, fd);
+        this.made.ghosts.set(s.id, ghost);
+      });
       return;
     }
     this.viaListener(s, (name) => connectedIn(this.creator(s.creatorPid, s), s.type, null, name), this.holder(s), (fd) => this.made.ghosts.set(s.id, fd));
@@ -136,8 +156,12 @@ class Builder {
     }
   }
 
+  private listenersByName?: Map<string, UnixSocket>;
+
   private listenerOn(name: Uint8Array): UnixSocket | undefined {
-    return [...this.ctx.links.byIno.values()].find((l) => l.state === UNIX_STATES.LISTENING && Buffer.from(l.name).equals(name));
+    const key = (n: Uint8Array) => Buffer.from(n).toString('latin1');
+    this.listenersByName ??= new Map([...this.ctx.links.byIno.values()].filter((l) => l.state === UNIX_STATES.LISTENING).reverse().map((l) => [key(l.name), l]));
+    return this.listenersByName.get(key(name));
   }
 
   connected(all: UnixSocket[]): void {
@@ -147,6 +171,7 @@ class Builder {
       if (b) this.connection(a, b);
       else if (a.peerClosed) this.orphan(a);
     }
+    this.flushPairs();
   }
 
   /** The connections waiting in each listener's accept queue, in their order, made by the tasks that hold them. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RecordEnvelope } from './generated/messages.js';
 import { HASH_BYTES, MAX_STRING_BYTES } from './limits.js';
 import { MessageCodec } from './message-codec.js';
+import { encodeEnvelopeWire } from './envelope-wire.js';
 import { schema } from './schema.js';
 
 /** record.proto's Record: what every record of a stream carries around its payload. */
@@ -16,6 +17,11 @@ let codec: MessageCodec | undefined;
 const envelope = (): MessageCodec => (codec ??= MessageCodec.of(schema().envelope));
 
 export function encodeRecord(record: RecordEnvelope): Buffer {
+  return encodeEnvelopeWire(record) ?? envelope().encode(record);
+}
+
+/** encodeRecord through the reflective codec alone (what the hand-written one must agree with). */
+export function encodeRecordGenerally(record: RecordEnvelope): Buffer {
   return envelope().encode(record);
 }
 

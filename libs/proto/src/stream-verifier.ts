@@ -1,4 +1,5 @@
-import { decodeRecord, encodeRecord, firstPrevHash, objectIdProblem, recordHash, type RecordEnvelope } from './envelope.js';
+import { decodeCanonicalEnvelope } from './envelope-wire.js';
+import { decodeRecord, encodeRecordGenerally, firstPrevHash, objectIdProblem, recordHash, type RecordEnvelope } from './envelope.js';
 import type { KindName } from './kind-payloads.js';
 import type { Commit, Inventory, Pages } from './generated/messages.js';
 import { PAGE_SIZE } from './limits.js';
@@ -27,20 +28,12 @@ export class StreamVerifier {
   /** `where` locates the record for the reader (e.g. "byte 4096") when it cannot even be decoded. */
   accept(bytes: Uint8Array, where?: string): DecodedRecord {
     const n = this.position;
-    let env: RecordEnvelope;
-    try {
-      env = decodeRecord(bytes);
-    } catch (e) {
-      throw new StreamError(`record ${n}${where ? ` at ${where}` : ''}: cannot decode the envelope: ${(e as Error).message}`);
-    }
+    const env = decodeCanonicalEnvelope(bytes) ?? this.decodeOtherwise(bytes, n, where);
     const label = `record ${n} (${printable(env.kind)} ${printable(env.objectId)})`;
     const refuse = (problem: string): never => {
       throw new StreamError(`${label}: ${problem}`);
     };
 
-    // protobufjs accepts a known field under any wire type, overlong varints, repeated and unknown
-    // fields: bytes that change nothing it decodes. Only the canonical form is a record.
-    if (!encodeRecord(env).equals(bytes)) refuse('the envelope is not in canonical form');
     if (n === 0) {
       if (env.checkpointId === '') refuse('no checkpoint id');
       this.checkpointId = env.checkpointId;
@@ -85,6 +78,22 @@ export class StreamVerifier {
     this.prevHash = env.hash;
     this.position++;
     return { seq: n, kind: kind as KindName, objectId: env.objectId, payload } as DecodedRecord;
+  }
+
+  /**
+   * Bytes the hand-written reader would not take, through the general codec. protobufjs accepts
+   * a known field under any wire type, overlong varints, repeated and unknown fields: bytes that
+   * change nothing it decodes. Only the canonical form is a record.
+   */
+  private decodeOtherwise(bytes: Uint8Array, n: number, where?: string): RecordEnvelope {
+    let env: RecordEnvelope;
+    try {
+      env = decodeRecord(bytes);
+    } catch (e) {
+      throw new StreamError(`record ${n}${where ? ` at ${where}` : ''}: cannot decode the envelope: ${(e as Error).message}`);
+    }
+    if (!encodeRecordGenerally(env).equals(bytes)) throw new StreamError(`record ${n} (${printable(env.kind)} ${printable(env.objectId)}): the envelope is not in canonical form`);
+    return env;
   }
 
   /** The stream ended: it must have been complete. */

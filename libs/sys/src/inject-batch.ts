@@ -29,8 +29,8 @@ const RUNNER_OFFSET = 16;
 export const SCRATCH_CODE_BYTES = 256;
 
 const ENTRY = 72;
-const SKIP_IF_SAME = 64n;
-const MAY_FAIL = 128n;
+const SKIP_IF_SAME = 64;
+const MAY_FAIL = 128;
 /** What a result slot holds until its call runs: a call skipped or never reached keeps it. */
 export const NOT_RUN = 0x7fff_ffff_ffff_fff0n;
 
@@ -94,8 +94,17 @@ function groupBytes(group: BatchCall[]): number {
 
 interface Placed { group: BatchCall[]; entryAt: number[]; outAt: (number | null)[] }
 
+/** Writes V as a 64-bit word; numbers stay numbers (user addresses are below 2^47), the common case. */
+function put64(buf: Buffer, at: number, v: number | bigint): void {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+    buf.writeUInt32LE(v % 0x1_0000_0000, at);
+    buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000), at + 4);
+  } else buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)), at);
+}
+
 /** Lays GROUPS out in BUF (entries first, then rooms), addresses relative to BASE. */
-function layOut(groups: BatchCall[][], buf: Buffer, base: bigint): Placed[] {
+function layOut(groups: BatchCall[][], buf: Buffer, baseAddr: bigint): Placed[] {
+  const base = Number(baseAddr);
   const entries = groups.reduce((n, g) => n + g.length, 0);
   let room = align16(entries * ENTRY + 8);
   let at = 0;
@@ -109,39 +118,39 @@ function layOut(groups: BatchCall[][], buf: Buffer, base: bigint): Placed[] {
     }
     group.forEach((c, i) => {
       const e = p.entryAt[i]!;
-      let flags = (c.skipIfSame ? SKIP_IF_SAME : 0n) | (c.mayFail ? MAY_FAIL : 0n);
+      let flags = (c.skipIfSame ? SKIP_IF_SAME : 0) | (c.mayFail ? MAY_FAIL : 0);
       if (c.args.length > 6) throw new Error(`injected call ${c.name} has more than 6 arguments`);
       c.args.forEach((a, j) => {
-        let value: bigint;
-        if (typeof a !== 'object') value = BigInt(a);
+        let value: number | bigint;
+        if (typeof a !== 'object') value = a;
         else if ('result' in a) {
           if (a.result >= i) throw new Error(`injected call ${c.name} takes a result of a call not before it`);
-          value = base + BigInt(p.entryAt[a.result]! + 64);
-          flags |= 1n << BigInt(j);
+          value = base + p.entryAt[a.result]! + 64;
+          flags |= 1 << j;
         } else if ('outOf' in a) {
           const o = p.outAt[a.outOf];
           if (a.outOf >= i || o == null) throw new Error(`injected call ${c.name} reads the room of a call not before it`);
-          value = base + BigInt(o + a.offset);
-          flags |= 1n << BigInt(j);
+          value = base + o + a.offset;
+          flags |= 1 << j;
         } else if ('data' in a) {
           a.data.copy(buf, room);
-          value = base + BigInt(room);
+          value = base + room;
           room += align16(a.data.length);
         } else {
           buf.fill(0, room, room + a.out);
           p.outAt[i] = room;
-          value = base + BigInt(room);
+          value = base + room;
           room += align16(a.out);
         }
-        buf.writeBigInt64LE(value, e + 8 + 8 * j);
+        put64(buf, e + 8 + 8 * j, value);
       });
-      buf.writeBigInt64LE(BigInt(c.nr), e);
-      buf.writeBigInt64LE(flags, e + 56);
-      buf.writeBigInt64LE(NOT_RUN, e + 64);
+      put64(buf, e, c.nr);
+      put64(buf, e + 56, flags);
+      put64(buf, e + 64, NOT_RUN);
     });
     placed.push(p);
   }
-  buf.writeBigInt64LE(-1n, at);
+  put64(buf, at, -1);
   return placed;
 }
 
@@ -184,7 +193,8 @@ export function runCalls(inj: Injector, groups: BatchCall[][]): CallResult[][] {
   const flush = () => {
     if (chunk.length === 0) return;
     try {
-      all.push(...(inj.batchAddr === null ? chunk.map((g) => oneByOne(inj, g)) : runTable(inj, chunk, bytes)));
+      if (inj.batchAddr !== null) all.push(...runTable(inj, chunk, bytes));
+      else for (const g of chunk) all.push(oneByOne(inj, g));
     } catch (e) {
       if (e instanceof BatchError) throw new BatchError(e.call, e.errno, `in task ${inj.pid}`, [...all, ...e.done]);
       throw e;

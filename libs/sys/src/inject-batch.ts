@@ -240,3 +240,8 @@ function oneByOne(inj: Injector, group: BatchCall[]): CallResult[] {
   }
   return results;
 }
+
+/** runCalls for calls that need nothing of each other: each its own group, the results in order. */
+export function runEach(inj: Injector, calls: BatchCall[]): CallResult[] {
+  return runCalls(inj, calls.map((c) => [c])).map((g) => g[0]!);
+}

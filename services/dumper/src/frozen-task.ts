@@ -1,12 +1,13 @@
 import {
   ptrace, PTRACE, PTRACE_O, PTRACE_EVENT, Injector, ProcMem, readMaps, foldSyscallRestart, SYS, waitFor, describeWait, listThreads,
+  isSyscallError, writeScratchCode, useScratchCode,
 } from '@ferry/sys';
 
 const ALL_SIGNALS = 0xffffffffffffffffn;
 /** SIGKILL and SIGSTOP: the kernel drops them from any mask it is given. */
 const UNBLOCKABLE = (1n << 8n) | (1n << 18n);
-const SCRATCH_SIZE = 4096;
-const PROT_RW = 3;
+const SCRATCH_SIZE = 16384;
+const PROT_RW = 3, PROT_RWX = 7;
 const MAP_PRIVATE_ANON = 0x22;
 
 /** One thread held in a ptrace interrupt stop, with what it must get back on release. */
@@ -95,8 +96,17 @@ export class FrozenTask {
     let failed = true;
     try {
       if (opts.scratch) {
-        const addr = inj.call('mmap', SYS.mmap, 0, SCRATCH_SIZE, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
+        // With the call-table runner in it (inject-batch.ts), a collector's calls take one stop;
+        // a task that refuses W+X memory (MemoryDenyWriteExecute) gets them one at a time.
+        const rwx = inj.raw(SYS.mmap, 0, SCRATCH_SIZE, PROT_RWX, MAP_PRIVATE_ANON, -1, 0);
+        const addr = isSyscallError(rwx) ? inj.call('mmap', SYS.mmap, 0, SCRATCH_SIZE, PROT_RW, MAP_PRIVATE_ANON, -1, 0) : rwx;
         inj.scratch = { addr, size: SCRATCH_SIZE };
+        if (!isSyscallError(rwx)) {
+          writeScratchCode(this.writer!, addr);
+          useScratchCode(inj, addr);
+          // Single calls keep the task's own syscall instruction: the last one unmaps the scratch page.
+          inj.syscallAddr = syscallAddr;
+        }
         this.adoptSavedMask(thread);
       }
       result = batch(inj);

@@ -1,25 +1,19 @@
 import fs from 'node:fs';
 import type { Core, SigAltStack } from '@ferry/proto';
-import { ptrace, SYS, foldSyscallRestart, getRobustList, type Injector } from '@ferry/sys';
+import { ptrace, SYS, foldSyscallRestart, getRobustList, runEach, type Injector } from '@ferry/sys';
 import type { FrozenTask, FrozenThread } from '../frozen-task.js';
 import type { TaskCollector } from '../collector.js';
 
 const PR_GET_TID_ADDRESS = 40;
 
-function altStack(inj: Injector): SigAltStack {
-  inj.resetScratch();
-  const out = inj.reserve(24);
-  inj.call('sigaltstack', SYS.sigaltstack, 0, out);
-  const raw = inj.mem.read(out, 24);
-  return { sp: raw.readBigUInt64LE(0), flags: raw.readUInt32LE(8), size: raw.readBigUInt64LE(16) };
-}
-
-/** set_tid_address is write-only from outside; the thread itself can tell. */
-function clearChildTid(inj: Injector): bigint {
-  inj.resetScratch();
-  const out = inj.reserve(8);
-  inj.call('prctl(PR_GET_TID_ADDRESS)', SYS.prctl, PR_GET_TID_ADDRESS, out, 0, 0, 0);
-  return inj.mem.read(out, 8).readBigUInt64LE(0);
+/** The alternate signal stack, and the clear-child-tid address (set_tid_address is write-only from outside; the thread itself can tell). */
+function askThread(inj: Injector): { altstack: SigAltStack; clearChildTid: bigint } {
+  const [ss, tid] = runEach(inj, [
+    { name: 'sigaltstack', nr: SYS.sigaltstack, args: [0, { out: 24 }] },
+    { name: 'prctl(PR_GET_TID_ADDRESS)', nr: SYS.prctl, args: [PR_GET_TID_ADDRESS, { out: 8 }, 0, 0, 0] },
+  ]);
+  const raw = ss!.out!;
+  return { altstack: { sp: raw.readBigUInt64LE(0), flags: raw.readUInt32LE(8), size: raw.readBigUInt64LE(16) }, clearChildTid: tid!.out!.readBigUInt64LE(0) };
 }
 
 function collectCore(task: FrozenTask, thread: FrozenThread): Core {
@@ -27,7 +21,7 @@ function collectCore(task: FrozenTask, thread: FrozenThread): Core {
   const rseq = ptrace.getRseq(tid);
   const robust = getRobustList(tid);
   // First, for a thread's first injection may show its true mask (see FrozenTask.adoptSavedMask).
-  const injected = task.injecting(tid, { scratch: true }, (inj) => ({ altstack: altStack(inj), clearChildTid: clearChildTid(inj) }));
+  const injected = task.injecting(tid, { scratch: true }, askThread);
   return {
     pid: task.pid,
     tid,

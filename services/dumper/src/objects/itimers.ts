@@ -1,5 +1,5 @@
 import { ITIMERS, type ITimers } from '@ferry/proto';
-import { decodeItimerval, ITIMERVAL_SIZE, TIMER_SYS } from '@ferry/sys';
+import { decodeItimerval, ITIMERVAL_SIZE, TIMER_SYS, runEach } from '@ferry/sys';
 import type { FrozenTask } from '../frozen-task.js';
 import type { TaskCollector } from '../collector.js';
 
@@ -9,10 +9,9 @@ function collectITimers(task: FrozenTask): ITimers {
     pid: task.pid, realValueNs: 0n, realIntervalNs: 0n, virtualValueNs: 0n, virtualIntervalNs: 0n, profValueNs: 0n, profIntervalNs: 0n,
   };
   task.injecting(task.pid, { scratch: true }, (inj) => {
-    const out = inj.reserve(ITIMERVAL_SIZE);
-    for (const { which, name } of ITIMERS) {
-      inj.call(`getitimer(${name})`, TIMER_SYS.getitimer, which, out);
-      const { valueNs, intervalNs } = decodeItimerval(inj.mem.read(out, ITIMERVAL_SIZE));
+    const results = runEach(inj, ITIMERS.map(({ which, name }) => ({ name: `getitimer(${name})`, nr: TIMER_SYS.getitimer, args: [which, { out: ITIMERVAL_SIZE }] })));
+    for (const [i, { name }] of ITIMERS.entries()) {
+      const { valueNs, intervalNs } = decodeItimerval(results[i]!.out!);
       timers[`${name}ValueNs`] = valueNs;
       timers[`${name}IntervalNs`] = intervalNs;
     }

@@ -1,5 +1,5 @@
 import type { Signals, SigAction } from '@ferry/proto';
-import { ptrace, SYS, isSyscallError, nonDefaultSignals } from '@ferry/sys';
+import { ptrace, SYS, isSyscallError, nonDefaultSignals, runEach } from '@ferry/sys';
 import type { FrozenTask } from '../frozen-task.js';
 import type { TaskCollector } from '../collector.js';
 
@@ -21,12 +21,12 @@ function signalsToRead(pid: number): number[] {
 function collectSignals(task: FrozenTask): Signals {
   const signals = signalsToRead(task.pid);
   const actions = task.injecting(task.pid, { scratch: true }, (inj) => {
-    const out = inj.reserve(KSIGACTION_SIZE);
+    const results = runEach(inj, signals.map((signo) => ({ name: `rt_sigaction(${signo})`, nr: SYS.rt_sigaction, args: [signo, 0, { out: KSIGACTION_SIZE }, 8], mayFail: true })));
     const found: SigAction[] = [];
-    for (const signo of signals) {
-      const ret = inj.raw(SYS.rt_sigaction, signo, 0, out, 8);
+    for (const [i, signo] of signals.entries()) {
+      const { ret, out } = results[i]!;
       if (isSyscallError(ret)) continue;
-      const raw = inj.mem.read(out, KSIGACTION_SIZE);
+      const raw = out!;
       const handler = raw.readBigUInt64LE(0);
       const flags = raw.readBigUInt64LE(8);
       const mask = raw.readBigUInt64LE(24);

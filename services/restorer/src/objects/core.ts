@@ -1,5 +1,5 @@
 import type { Core } from '@ferry/proto';
-import { SYS, ptrace } from '@ferry/sys';
+import { SYS, ptrace, runEach, type BatchCall } from '@ferry/sys';
 import type { RestoringTask, RestoringThread } from '../restoring-task.js';
 import { cloneWithPid } from '../fork.js';
 
@@ -19,13 +19,14 @@ export function restoreThreadState(thread: RestoringThread, core: Core): void {
   buf.writeBigUInt64LE(disabled ? 0n : ss.sp, 0);
   buf.writeUInt32LE((ss.flags & ~SS_ONSTACK) >>> 0, 8);
   buf.writeBigUInt64LE(disabled ? 0n : ss.size, 16);
-  inj.resetScratch();
-  inj.call('sigaltstack', SYS.sigaltstack, inj.put(buf), 0);
-  inj.call('set_tid_address', SYS.set_tid_address, core.clearChildTid);
-  if (core.robustList !== 0n) inj.call('set_robust_list', SYS.set_robust_list, core.robustList, core.robustListLen);
-  inj.resetScratch();
-  inj.call('prctl(PR_SET_NAME)', SYS.prctl, PR_SET_NAME, inj.putString(core.comm.slice(0, 15)), 0, 0, 0);
-  if (core.rseq.pointer !== 0n) inj.call('rseq', SYS.rseq, core.rseq.pointer, core.rseq.size, 0, core.rseq.signature);
+  const calls: BatchCall[] = [
+    { name: 'sigaltstack', nr: SYS.sigaltstack, args: [{ data: buf }, 0] },
+    { name: 'set_tid_address', nr: SYS.set_tid_address, args: [core.clearChildTid] },
+  ];
+  if (core.robustList !== 0n) calls.push({ name: 'set_robust_list', nr: SYS.set_robust_list, args: [core.robustList, core.robustListLen] });
+  calls.push({ name: 'prctl(PR_SET_NAME)', nr: SYS.prctl, args: [PR_SET_NAME, { data: Buffer.from(core.comm.slice(0, 15) + '\0') }, 0, 0, 0] });
+  if (core.rseq.pointer !== 0n) calls.push({ name: 'rseq', nr: SYS.rseq, args: [core.rseq.pointer, core.rseq.size, 0, core.rseq.signature] });
+  runEach(inj, calls);
 }
 
 /** At the thread's last stop: its own registers, FPU state and signal mask. */

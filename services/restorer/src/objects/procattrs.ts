@@ -1,5 +1,5 @@
 import type { ProcAttrs } from '@ferry/proto';
-import { SYS, readRlimits } from '@ferry/sys';
+import { SYS, readRlimits, runEach, type BatchCall } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { Log } from '../log.js';
 import type { ObjectKind } from '../object-kind.js';
@@ -10,15 +10,15 @@ const RLIMIT_NAMES = ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', '
 
 /** cwd, root, umask, personality, comm and rlimits. */
 function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log): void {
-  const inj = task.injector;
-  inj.resetScratch();
-  if (attrs.root !== '/') inj.call(`chroot to ${attrs.root}`, SYS.chroot, inj.putString(attrs.root));
-  inj.resetScratch();
-  inj.call(`chdir to ${attrs.cwd}`, SYS.chdir, inj.putString(attrs.cwd));
-  inj.call('umask', SYS.umask, attrs.umask);
-  inj.call('personality', SYS.personality, attrs.personality);
-  inj.resetScratch();
-  inj.call('prctl(PR_SET_NAME)', SYS.prctl, PR_SET_NAME, inj.putString(attrs.comm.slice(0, 15)), 0, 0, 0);
+  const text = (s: string) => ({ data: Buffer.from(s + '\0') });
+  const calls: BatchCall[] = [];
+  if (attrs.root !== '/') calls.push({ name: `chroot to ${attrs.root}`, nr: SYS.chroot, args: [text(attrs.root)] });
+  calls.push(
+    { name: `chdir to ${attrs.cwd}`, nr: SYS.chdir, args: [text(attrs.cwd)] },
+    { name: 'umask', nr: SYS.umask, args: [attrs.umask] },
+    { name: 'personality', nr: SYS.personality, args: [attrs.personality] },
+    { name: 'prctl(PR_SET_NAME)', nr: SYS.prctl, args: [PR_SET_NAME, text(attrs.comm.slice(0, 15)), 0, 0, 0] },
+  );
   const current = readRlimits(task.pid);
   for (const r of attrs.rlimits) {
     // Raising a hard limit needs CAP_SYS_RESOURCE, which ferry may lack: keep what can be had.
@@ -30,9 +30,9 @@ function restoreProcAttrs(task: RestoringTask, attrs: ProcAttrs, log: Log): void
     const limit = Buffer.alloc(16);
     limit.writeBigUInt64LE(cur, 0);
     limit.writeBigUInt64LE(max, 8);
-    inj.resetScratch();
-    inj.call(`prlimit(${RLIMIT_NAMES[r.resource]})`, SYS.prlimit64, 0, r.resource, inj.put(limit), 0);
+    calls.push({ name: `prlimit(${RLIMIT_NAMES[r.resource]})`, nr: SYS.prlimit64, args: [0, r.resource, { data: limit }, 0] });
   }
+  runEach(task.injector, calls);
 }
 
 export const procAttrsKind: ObjectKind = {

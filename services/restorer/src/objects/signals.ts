@@ -1,5 +1,5 @@
 import type { Signals } from '@ferry/proto';
-import { SYS, nonDefaultSignals, ptrace } from '@ferry/sys';
+import { SYS, nonDefaultSignals, ptrace, runEach, type BatchCall } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import type { ObjectKind, ThreadContext } from '../object-kind.js';
 import { onePerTask, planned } from '../kind-records.js';
@@ -8,9 +8,9 @@ const ALL_SIGNALS = 0xffffffffffffffffn;
 
 /** Every signal the image or the stub has a non-default action for gets the image's action, SIG_DFL included. */
 function restoreSigactions(task: RestoringTask, signals: Signals): void {
-  const inj = task.injector;
   // What the task has from the stub (ignored signals survive exec) must go back to default too.
   const signos = new Set([...nonDefaultSignals(task.pid), ...signals.actions.map((a) => a.signo)]);
+  const calls: BatchCall[] = [];
   for (const signo of [...signos].sort((x, y) => x - y)) {
     const a = signals.actions.find((x) => x.signo === signo);
     const act = Buffer.alloc(32);
@@ -20,9 +20,9 @@ function restoreSigactions(task: RestoringTask, signals: Signals): void {
       act.writeBigUInt64LE(a.restorer, 16);
       act.writeBigUInt64LE(a.mask, 24);
     }
-    inj.resetScratch();
-    inj.call(`rt_sigaction(${signo})`, SYS.rt_sigaction, signo, inj.put(act), 0, 8);
+    calls.push({ name: `rt_sigaction(${signo})`, nr: SYS.rt_sigaction, args: [signo, { data: act }, 0, 8] });
   }
+  runEach(task.injector, calls);
 }
 
 const SIGCHLD = 17;
@@ -34,26 +34,21 @@ const SYS_rt_sigtimedwait = 128;
  * parents: drop those, so the task has exactly the signals the image says (RESTORE_SIGCHLD).
  */
 function dropChildSignals(task: RestoringTask): void {
-  const inj = task.injector;
-  inj.resetScratch();
   const set = Buffer.alloc(8);
   set.writeBigUInt64LE(1n << BigInt(SIGCHLD - 1));
-  const at = inj.put(set);
-  const noWait = inj.put(Buffer.alloc(16));
-  const info = inj.reserve(128);
-  for (let i = 0; i < 1024; i++) if (inj.raw(SYS_rt_sigtimedwait, at, info, noWait, 8) === EAGAIN) return;
+  // SIGCHLD does not queue: one wait takes it; the second finds none (a table of two, one stop).
+  const wait: BatchCall = { name: 'rt_sigtimedwait(SIGCHLD)', nr: SYS_rt_sigtimedwait, args: [{ data: set }, { out: 128 }, { data: Buffer.alloc(16) }, 8], mayFail: true };
+  for (let i = 0; i < 512; i++) if (runEach(task.injector, [wait, wait]).some((r) => r.ret === EAGAIN)) return;
 }
 
 /** Queued signals go back with their siginfo; the task's signals are all blocked meanwhile. */
 function queueSignals(task: RestoringTask, tid: number, siginfos: Buffer[], shared: boolean): void {
-  const inj = task.thread(tid).injector;
-  for (const info of siginfos) {
+  runEach(task.thread(tid).injector, siginfos.map((info): BatchCall => {
     const signo = info.readInt32LE(0);
-    inj.resetScratch();
-    const at = inj.put(info);
-    if (shared) inj.call(`rt_sigqueueinfo(${signo})`, SYS.rt_sigqueueinfo, task.pid, signo, at);
-    else inj.call(`rt_tgsigqueueinfo(${signo})`, SYS.rt_tgsigqueueinfo, task.pid, tid, signo, at);
-  }
+    return shared
+      ? { name: `rt_sigqueueinfo(${signo})`, nr: SYS.rt_sigqueueinfo, args: [task.pid, signo, { data: info }] }
+      : { name: `rt_tgsigqueueinfo(${signo})`, nr: SYS.rt_tgsigqueueinfo, args: [task.pid, tid, signo, { data: info }] };
+  }));
 }
 
 /**

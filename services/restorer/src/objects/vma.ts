@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Vma } from '@ferry/proto';
 import { VmaKind } from '@ferry/proto';
-import { readMaps, SYS, AT_FDCWD, type MapEntry } from '@ferry/sys';
+import { readMaps, runEach, SYS, AT_FDCWD, type BatchCall, type MapEntry } from '@ferry/sys';
 import type { RestoringTask } from '../restoring-task.js';
 import { findFreeRange, overlaps, type Range } from '../address-space.js';
 import { takeMappedFile } from './mapped-files.js';
@@ -24,8 +24,9 @@ function clearStubMappings(task: RestoringTask, maps: MapEntry[]): void {
   // One munmap per run of removable mappings (the gaps between them included): a call each
   // cost a fifth of a small task's restore.
   let run: Range | null = null;
+  const calls: BatchCall[] = [];
   const flush = () => {
-    if (run) task.injector.call(`munmap of 0x${run.start.toString(16)}-0x${run.end.toString(16)}`, SYS.munmap, run.start, run.end - run.start);
+    if (run) calls.push({ name: `munmap of 0x${run.start.toString(16)}-0x${run.end.toString(16)}`, nr: SYS.munmap, args: [run.start, run.end - run.start] });
     run = null;
   };
   for (const m of [...maps].sort((a, b) => (a.start < b.start ? -1 : 1))) {
@@ -33,6 +34,7 @@ function clearStubMappings(task: RestoringTask, maps: MapEntry[]): void {
     else run = run ? { start: run.start, end: m.end } : { start: m.start, end: m.end };
   }
   flush();
+  runEach(task.injector, calls);
 }
 
 /** vdso and vvar go where the image had them (code in the process may hold their addresses). */
@@ -51,17 +53,17 @@ function moveKernelMappings(task: RestoringTask, maps: MapEntry[], vmas: Vma[]):
   }
   // Park each in free space first: a target may overlap where another one sits now.
   const taken: Range[] = [...vmas, ...maps, scratch];
+  const calls: BatchCall[] = [];
+  const mremap = (from: bigint, size: bigint, to: bigint) => calls.push({ name: `mremap of 0x${from.toString(16)} to 0x${to.toString(16)}`, nr: SYS.mremap, args: [from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to] });
   for (const move of moves) {
     const size = move.from.end - move.from.start;
     const park = findFreeRange(taken, size);
     taken.push({ start: park, end: park + size });
-    task.injector.call('mremap', SYS.mremap, move.from.start, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, park);
+    mremap(move.from.start, size, park);
     move.from = { start: park, end: park + size };
   }
-  for (const move of moves) {
-    const size = move.from.end - move.from.start;
-    task.injector.call('mremap', SYS.mremap, move.from.start, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, move.to.start);
-  }
+  for (const move of moves) mremap(move.from.start, move.from.end - move.from.start, move.to.start);
+  runEach(task.injector, calls);
 }
 
 function checkMappedFile(vma: Vma): void {
@@ -147,16 +149,20 @@ function attachSysvSegments(task: RestoringTask, vmas: Vma[], sizes: SegmentSize
 export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean, shared: SharedMemory, opened: ReadonlyMap<string, number>, segmentSizes: SegmentSizes): void {
   const openFiles = new Map<string, bigint>();
   const inj = task.injector;
+  // The mmaps go in one table at the end; the opens they need are made as they come.
+  const mmaps: BatchCall[] = [];
+  const mmap = (what: string, v: Vma, prot: number, flags: number, fd: bigint | number, pgoff: bigint | number) =>
+    mmaps.push({ name: `mmap of ${what} at 0x${v.start.toString(16)}`, nr: SYS.mmap, args: [v.start, v.end - v.start, prot, flags, fd, pgoff] });
   try {
     attachSysvSegments(task, vmas, segmentSizes);
     for (const v of vmas) {
       if (isSpecial(v.kind) || v.kind === VmaKind.SYSV_SHM) continue;
-      const length = v.end - v.start;
       const prot = receivesPages(v) ? v.prot | PROT_WRITE : v.prot;
+      if (v.kind === VmaKind.ANON_SHARED && shared.has(v.shmid)) runEach(inj, mmaps.splice(0)); // its first mapping may be one of those
       if (v.kind === VmaKind.ANON_SHARED && mapSharedAnon(task, v, prot, shared)) continue;
       if (v.kind === VmaKind.ANON_PRIVATE || v.kind === VmaKind.ANON_SHARED) {
         const flags = (v.kind === VmaKind.ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED | (v.growsdown ? MAP_GROWSDOWN : 0);
-        inj.call(`mmap of ${v.path || 'anonymous memory'} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, flags, -1, 0);
+        mmap(v.path || 'anonymous memory', v, prot, flags, -1, 0);
         continue;
       }
       const sharedFile = v.kind === VmaKind.FILE_SHARED;
@@ -172,21 +178,24 @@ export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma
         fd = inj.call(`open ${v.path}`, SYS.openat, AT_FDCWD, inj.putString(v.path), openFlags, 0);
         openFiles.set(key, fd);
       }
-      inj.call(`mmap of ${v.path} at 0x${v.start.toString(16)}`, SYS.mmap, v.start, length, prot, (sharedFile ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff);
+      mmap(v.path, v, prot, (sharedFile ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, v.pgoff);
     }
+    runEach(inj, mmaps);
   } finally {
     for (const fd of openFiles.values()) inj.raw(SYS.close, fd);
   }
 }
 
 export function protectVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma) => boolean): void {
+  const calls: BatchCall[] = [];
   for (const v of vmas) {
     if (isSpecial(v.kind)) continue;
     if (v.kind === VmaKind.SYSV_SHM || (receivesPages(v) && !(v.prot & PROT_WRITE))) {
-      task.injector.call('mprotect', SYS.mprotect, v.start, v.end - v.start, v.prot);
+      calls.push({ name: 'mprotect', nr: SYS.mprotect, args: [v.start, v.end - v.start, v.prot] });
     }
     for (const a of v.advice) {
-      if (ADVICE[a] !== undefined) task.injector.call(`madvise(${a})`, SYS.madvise, v.start, v.end - v.start, ADVICE[a]!);
+      if (ADVICE[a] !== undefined) calls.push({ name: `madvise(${a})`, nr: SYS.madvise, args: [v.start, v.end - v.start, ADVICE[a]!] });
     }
   }
+  runEach(task.injector, calls);
 }

@@ -71,6 +71,8 @@ export class Injector {
    * one stop however many syscalls the code makes. Signals meanwhile are held back, as in raw.
    */
   runUntilTrap(rip: bigint, rbx: bigint, stopAt: bigint): void {
+    // The int3's SIGTRAP is forced: the kernel unblocks it in the task's mask, which must not show.
+    const mask = ptrace.getSigmask(this.pid);
     const regs = Buffer.from(this.baseRegs);
     setReg(regs, 'rip', rip);
     setReg(regs, 'rbx', rbx);
@@ -82,7 +84,10 @@ export class Injector {
       if (w.kind !== 'stopped') throw new Error(`task ${this.pid} ${describeWait(w)} during injected calls`);
       if (w.event === 0 && w.signal === SIGTRAP) {
         const at = BigInt.asUintN(64, getSignedReg(ptrace.getRegs(this.pid), 'rip'));
-        if (at === stopAt + 1n) return;
+        if (at === stopAt + 1n) {
+          ptrace.setSigmask(this.pid, mask);
+          return;
+        }
         throw new Error(`task ${this.pid} trapped at 0x${at.toString(16)} during injected calls`);
       }
       if (w.event === 0 && !w.syscallStop) this.heldSignals.push(w.signal);

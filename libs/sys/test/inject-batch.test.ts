@@ -51,6 +51,8 @@ const pipeTo = (to: number): BatchCall[] => [
 for (const withRunner of [true, false]) {
   const how = withRunner ? 'in one stop a table' : 'one call at a time';
   test(`a table of dependent calls puts descriptors where asked, ${how}`, () => withTracedSleep(withRunner, (inj, pid) => {
+    // The runner's closing int3 must not leave SIGTRAP unblocked in a task that blocks everything.
+    ptrace.setSigmask(pid, 0xffffffffffffffffn);
     // 400 groups do not fit one table: they go in several, in order.
     const targets = Array.from({ length: 400 }, (_, i) => 100 + i);
     const done = runCalls(inj, targets.map(pipeTo));
@@ -62,6 +64,7 @@ for (const withRunner of [true, false]) {
       assert.ok(!fs.existsSync(`/proc/${pid}/fd/${fds.readInt32LE(0)}`) || fds.readInt32LE(0) >= 100, 'the first copy was closed');
       assert.ok(!fs.existsSync(`/proc/${pid}/fd/${fds.readInt32LE(4)}`) || fds.readInt32LE(4) >= 100, 'the write end was closed');
     }
+    assert.equal(ptrace.getSigmask(pid), 0xffffffffffffffffn & ~((1n << 8n) | (1n << 18n)), 'the mask as it was (SIGKILL and SIGSTOP cannot be blocked)');
     assert.equal(fs.readdirSync(`/proc/${pid}/fd`).map(Number).filter((fd) => fd >= 3 && fd < 100).length, 0, 'nothing left below the targets');
     // A pipe that lands where it belongs: dup3 and its close are skipped, the result says so.
     const lowest = Math.min(...Array.from({ length: 100 }, (_, i) => i).filter((fd) => !fs.existsSync(`/proc/${pid}/fd/${fd}`)));

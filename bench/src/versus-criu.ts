@@ -8,13 +8,9 @@ import { ferryBin } from '@ferry/testbed';
 import { table } from './table.js';
 import { compile, ferry, startWorkload, pidsFreed, killPids } from './run.js';
 import { findCriu, runCriu, type Criu } from './criu.js';
+import { median } from './median.js';
 
 const RUNS = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function wallMs(argv: string[]): number {
   const t = performance.now();

@@ -30,8 +30,25 @@ export function findCriu(): Criu | string {
 
 /** One criu command, its wall time in ms; throws with CRIU's log tail when it fails. */
 export function runCriu(criu: Criu, args: string[], logDir: string): number {
+  return timed([criu.bin], args, logDir);
+}
+
+/**
+ * The same, run under PEAK_RSS (bench/workloads/peak-rss.c, compiled): its wall time and the
+ * peak resident memory of criu itself, in KiB.
+ */
+export function runCriuWithPeak(criu: Criu, peakRss: string, args: string[], logDir: string): { ms: number; peakRssKiB: number } {
+  const peakFile = `${logDir}/peak-rss`;
+  const ms = timed([peakRss, peakFile, criu.bin], args, logDir);
+  const peakRssKiB = Number(fs.readFileSync(peakFile, 'utf8'));
+  fs.rmSync(peakFile);
+  return { ms, peakRssKiB };
+}
+
+/** COMMAND (criu, or a wrapper running it) with criu's ARGS and its log in LOG_DIR. */
+function timed(command: string[], args: string[], logDir: string): number {
   const t = performance.now();
-  const r = spawnSync(criu.bin, [...args, '-o', 'criu.log', '-v2'], { encoding: 'utf8' });
+  const r = spawnSync(command[0]!, [...command.slice(1), ...args, '-o', 'criu.log', '-v2'], { encoding: 'utf8' });
   const ms = performance.now() - t;
   if (r.status !== 0) {
     let log = '';

@@ -1,15 +1,17 @@
 // npm run bench: dump and restore of processes holding 64, 512 and 2048 MiB of touched memory,
 // images on tmpfs, each figure printed beside a baseline measured in the same run.
 // First the start-up of the command; after the memory part the same sizes whole-command beside
-// CRIU (versus-criu.ts); then trees and threads (trees.ts), sockets beside CRIU (sockets.ts), the
-// BullMQ stage barriers (barriers.ts), and a migration from host a to host b (migrate.ts);
-// FERRY_BENCH_ONLY=startup|memory|criu|trees|sockets|barriers|migrate runs one part alone.
+// CRIU (versus-criu.ts); then trees and threads (trees.ts), a tree and a many-threaded process at
+// two counts each beside CRIU (counts.ts), sockets beside CRIU (sockets.ts), the BullMQ stage
+// barriers (barriers.ts), and a migration from host a to host b (migrate.ts);
+// FERRY_BENCH_ONLY=startup|memory|criu|trees|counts|sockets|barriers|migrate runs one part alone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { table } from './table.js';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, wanted } from './run.js';
 import { benchTrees } from './trees.js';
+import { benchCounts } from './counts.js';
 import { benchBarriers } from './barriers.js';
 import { benchMigrate, migrateWanted } from './migrate.js';
 import { benchStartup, benchVersusCriu } from './versus-criu.js';
@@ -82,6 +84,7 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 if (wanted('trees')) await benchTrees();
+if (wanted('counts')) await benchCounts();
 if (wanted('sockets')) await benchSockets();
 if (wanted('barriers')) await benchBarriers();
 if (migrateWanted()) await benchMigrate();

@@ -1,9 +1,9 @@
-// What the migrate part compares against, measured in the same run over the same loopback:
-// raw TCP between two processes (C read/write, the kernel's own limit, and two node processes,
-// the limit of a node socket), request/reply over the same NATS in the pattern a fetch uses, and
-// CRIU's page server when `criu` is installed. And the image server's part alone: pages streamed
-// to it from memory (no dumper, no process to read) and fetched back (no restore), as a migration's
-// pages go when the target's agent cannot take them.
+// What the migrate part compares against, measured in the same run over the same loopback: raw TCP
+// between two processes (C read/write, the kernel's own limit, and two node processes, the limit of
+// a node socket), request/reply over the same NATS in the pattern a fetch uses, and CRIU's page
+// server when a CRIU 4 is here (criu.ts). And the image server's part alone: pages streamed to it
+// from memory (no dumper, no process to read) and fetched back (no restore), as a migration's pages
+// go when the target's agent cannot take them.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -12,7 +12,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { CHUNK_BYTES, connectNats, deleteCheckpoint, fetchCheckpoint, natsConfig, openNatsSink, request } from '@ferry/transport';
 import { FERRY_VERSION } from '@ferry/dumper';
-import { freePort } from '@ferry/testbed';
+import { childrenOf, freePort, waitUntil } from '@ferry/testbed';
+import { findCriu, runCriuWithPeak } from './criu.js';
 import { startWorkload, pidsFreed, killPids } from './run.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -230,24 +231,26 @@ function listening(port: number): boolean {
   });
 }
 
-function onPath(bin: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && fs.existsSync(path.join(dir, bin)));
-}
+/** CRIU's page server and its dump beside it: the transfer, and each one's peak RSS in KiB (ru_maxrss). */
+export type CriuPageServer = Transfer & { serverPeakKiB: number; dumpPeakKiB: number };
 
 /**
- * CRIU's page server over loopback, if `criu` is installed: `criu dump` of a HOLD process of MIB
- * touched MiB sending its pages to `criu page-server`; the page bytes the server stored over the
- * wall time of the dump. Undefined when criu is not installed.
+ * CRIU's page server over loopback, if a CRIU 4 is here (criu.ts): `criu dump` of a HOLD process
+ * of MIB touched MiB sending its pages to `criu page-server`, both under PEAK_RSS
+ * (peak-rss.c); the page bytes the server stored over the wall time of the dump. Undefined when
+ * there is no CRIU.
  */
-export async function criuPageServer(work: string, hold: string, mib: number): Promise<Transfer | undefined> {
-  if (!onPath('criu')) return undefined;
+export async function criuPageServer(work: string, hold: string, peakRss: string, mib: number): Promise<CriuPageServer | undefined> {
+  const criu = findCriu();
+  if (typeof criu === 'string') return undefined;
   const port = await freePort();
   const served = path.join(work, 'criu-pages');
   const dumped = path.join(work, 'criu-dump');
   fs.mkdirSync(served);
   fs.mkdirSync(dumped);
-  const server = spawn('criu', ['page-server', '--images-dir', served, '--address', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // Its first error says why it could not run (criu 3.17, Debian 12's, does not know this kernel's vDSO layout).
+  const serverPeak = path.join(work, 'criu-page-server-peak');
+  const server = spawn(peakRss, [serverPeak, criu.bin, 'page-server', '--images-dir', served, '--address', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its first error says why it could not run.
   let said = '';
   server.stderr!.on('data', (d: Buffer) => (said += d.toString()));
   const why = () => [...said.matchAll(/Error \([^)]*\): (.*)/g)].map((m) => m[1]!).find((e) => !e.startsWith('exited')) ?? said.trim().split('\n')[0] ?? '';
@@ -263,18 +266,21 @@ export async function criuPageServer(work: string, hold: string, mib: number): P
     }
     pid = await startWorkload(work, hold, [String(mib)]);
     const t0 = performance.now();
-    const r = spawnSync('criu', ['dump', '-t', String(pid), '--images-dir', dumped, '--page-server', '--address', '127.0.0.1', '--port', String(port)], { encoding: 'utf8' });
+    const dump = runCriuWithPeak(criu, peakRss, ['dump', '-t', String(pid), '--images-dir', dumped, '--page-server', '--address', '127.0.0.1', '--port', String(port)], dumped);
     const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`criu dump failed (${r.status}): ${r.stderr}`);
+    // It serves the one dump and ends, so that its wrapper can tell its peak.
+    await waitUntil('criu page-server ending after the dump', () => server.exitCode !== null, 10_000);
     const bytes = fs.readdirSync(served).filter((f) => f.startsWith('pages-')).reduce((n, f) => n + fs.statSync(path.join(served, f)).size, 0);
-    return transfer(bytes, ms);
+    return { ...transfer(bytes, ms), serverPeakKiB: Number(fs.readFileSync(serverPeak, 'utf8')), dumpPeakKiB: dump.peakRssKiB };
   } finally {
-    server.kill('SIGKILL');
+    // The wrapper first: the page server it runs would outlive it.
+    if (server.exitCode === null) killPids([...childrenOf(server.pid!), server.pid!]);
     if (pid) {
       killPids([pid]);
       await pidsFreed([pid]);
     }
     fs.rmSync(served, { recursive: true, force: true });
     fs.rmSync(dumped, { recursive: true, force: true });
+    fs.rmSync(serverPeak, { force: true });
   }
 }

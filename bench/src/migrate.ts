@@ -3,18 +3,19 @@
 // (migrate-cluster.ts), images on tmpfs, after a small warm-up migration. The pages go from a's
 // dumper straight to agent b's page stream, the image server storing the records only (or, when b
 // cannot take them, to the image server as before: the fallback, reported as such). It prints the
-// migration's own report (total, downtime, page bytes and rate, stages on b); a timeline of what was
-// seen (the agents' -v lines, the pages arriving at b or at the server, b's fetch directory, the
-// tree's memory on b, agent b's presence key in Redis); the downtime phase by phase; each service's
-// CPU per phase and peak memory; each part of the pages' path alone (the dumper to tmpfs, the image
-// server fed from memory and fetched back); and a fresh workload of the same size dumped and
-// restored here through the local barrier and through the BullMQ one, so that what the stage flows
-// cost can be told from the stages' work. (The migrated checkpoint itself cannot be restored here:
-// the store has its records only.) Baselines measured in the same run: tmpfs writes and first
-// touches of cold and warm memory, raw TCP over loopback between two processes (C and node),
-// request/reply over the same NATS in the pattern of a fetch over NATS, and CRIU's page server when
-// criu is installed; the 1.05 GB/s the issue quotes for CRIU is printed as a quote, never as a
-// measurement. A failed migration still prints all it yielded, then fails the run.
+// migration's own report (total, downtime, page bytes and rate, stages on b); a timeline of what
+// was seen (the agents' -v lines, the pages arriving at b or at the server, b's fetch directory,
+// the tree's memory on b, agent b's presence key in Redis); the downtime phase by phase; each
+// service's CPU per phase and peak memory (beside CRIU's page server and dump, with the 150 MiB
+// target); each part of the pages' path alone (the dumper to tmpfs, the image server fed from
+// memory and fetched back); and a fresh workload of the same size dumped and restored here through
+// the local barrier and through the BullMQ one, so that what the stage flows cost can be told from
+// the stages' work. (The migrated checkpoint itself cannot be restored here: the store has its
+// records only.) Baselines measured in the same run: tmpfs writes and first touches of cold and
+// warm memory, raw TCP over loopback between two processes (C and node), request/reply over the
+// same NATS in the pattern of a fetch over NATS, and CRIU's page server when a CRIU 4 is here
+// (criu.ts); the 1.05 GB/s the issue quotes for CRIU is printed as a quote, never as a measurement.
+// A failed migration still prints all it yielded, then fails the run.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ import { ferryBin, readStat, treeOf, waitUntil } from '@ferry/testbed';
 import { newWorkDir, compile, ferry, startWorkload, pidsFreed, killPids, type Stats } from './run.js';
 import { startBenchCluster, type BenchCluster } from './migrate-cluster.js';
 import { Watch, Lines, Renewals, cpuUsed, cpuBetween, statusKiB, type Growth } from './migrate-watch.js';
-import { tcpC, tcpNode, natsFetchPattern, criuPageServer, imageServerAlone, memoryRates, type ImageServerAlone, type MemoryRates, type Transfer } from './migrate-baselines.js';
+import { tcpC, tcpNode, natsFetchPattern, criuPageServer, imageServerAlone, memoryRates, type ImageServerAlone, type MemoryRates, type Transfer, type CriuPageServer } from './migrate-baselines.js';
 
 const GB = 1e9;
 /** CRIU's page server on this machine as the issue quotes it: not measured by this run. */
@@ -231,7 +232,7 @@ const ms0 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '?'
 const ms1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '?' : x.toFixed(1));
 const rateOf = (bytes: number, from?: number, to?: number) => (from !== undefined && to !== undefined && to > from ? bytes / ((to - from) / 1000) : NaN);
 
-interface Baselines { tcpC: Transfer; tcpNode: Transfer; nats: Transfer; criu: Transfer | Error | undefined; memory: MemoryRates }
+interface Baselines { tcpC: Transfer; tcpNode: Transfer; nats: Transfer; criu: CriuPageServer | Error | undefined; memory: MemoryRates }
 
 /** The moments the phases of the downtime run between, from the watch and the agents' lines. */
 interface Moments {
@@ -284,7 +285,7 @@ function pagesWhere(t: Moments): string {
 function printThroughput(r: MigrationReport | undefined, base: Baselines, t: Moments): void {
   const streamRate = rateOf(t.pages.bytes, t.pages.first, t.pages.last);
   const criu = base.criu instanceof Error || base.criu === undefined ? undefined : base.criu;
-  const criuWhy = base.criu instanceof Error ? `failed: ${base.criu.message.split('\n')[0]}` : 'not installed';
+  const criuWhy = base.criu instanceof Error ? `failed: ${base.criu.message.split('\n')[0]}` : 'no CRIU 4 here';
   const ratio = (x: number, of: number) => (Number.isNaN(x) ? '?' : `${(x / of).toFixed(2)}x`);
   const row = (name: string, x: number) => [name, Number.isNaN(x) ? '?' : (x / GB).toFixed(3), criu ? ratio(x, criu.rate) : '-', ratio(x, CRIU_QUOTED), ratio(x, base.tcpC.rate), ratio(x, base.tcpNode.rate)];
   console.log(table(['PAGE THROUGHPUT', 'GB/s', 'vs CRIU PAGE SERVER (this run)', 'vs 1.05 GB/s (CRIU, QUOTED BY THE ISSUE)', 'vs RAW TCP, C', 'vs RAW TCP, NODE'], [
@@ -295,7 +296,7 @@ function printThroughput(r: MigrationReport | undefined, base: Baselines, t: Mom
     ['raw TCP over loopback, two node processes', (base.tcpNode.rate / GB).toFixed(3)],
     ['NATS request/reply, fetch pattern (8 x 1008 KiB out)', (base.nats.rate / GB).toFixed(3)],
   ]));
-  const against = criu ? `CRIU's page server measured in this run (${gbs(criu.rate)})` : `the 1.05 GB/s the issue quotes for CRIU (criu ${criuWhy}: not measured here)`;
+  const against = criu ? `CRIU's page server measured in this run (${gbs(criu.rate)})` : `the 1.05 GB/s the issue quotes for CRIU (CRIU ${criuWhy}: not measured here)`;
   const target = PAGE_TARGET * (criu?.rate ?? CRIU_QUOTED);
   const got = r?.pageRate ?? streamRate;
   console.log(`target: page throughput >= ${PAGE_TARGET}x ${against} = ${gbs(target)}: ${got >= target ? 'met' : 'MISSED'} (${gbs(got)})`);
@@ -390,13 +391,36 @@ function printParts(m: Migration, t: Moments, base: Baselines, alone: Alone, her
   console.log(table(['WHERE THE PAGES GO, PART BY PART', 'GB/s', ''], rows));
 }
 
-function printPeaks(watch: Watch, here?: HereRuns): void {
-  const rows = [...watch.peaks.entries()].map(([role, p]) => [role, p.kib ? String(Math.round(p.kib / 1024)) : '?', (cpuUsed(p) / 1000).toFixed(2)]);
+const RSS_TARGET_MIB = 150;
+/** Who does in the migration what CRIU's page server or its dump does in the baseline, for their peaks side by side. */
+const CRIU_COUNTERPART: Record<string, 'dump' | 'page server'> = {
+  'migrate-source (a\'s dumper)': 'dump',
+  'image server': 'page server',
+  'agent b (page stream, fetch, restore)': 'page server',
+};
+
+function printPeaks(watch: Watch, criu: Baselines['criu'], here?: HereRuns): void {
+  const measured = criu instanceof Error || criu === undefined ? undefined : criu;
+  const peakOf = { 'dump': measured?.dumpPeakKiB, 'page server': measured?.serverPeakKiB };
+  const vsTarget = (kib: number) => `${kib / 1024 < RSS_TARGET_MIB ? 'met' : 'MISSED'} (target < ${RSS_TARGET_MIB} MiB)`;
+  const vsCriu = (role: string, kib: number) => {
+    const counterpart = CRIU_COUNTERPART[role];
+    const theirs = counterpart && peakOf[counterpart];
+    return theirs ? `${(kib / theirs).toFixed(2)}x criu ${counterpart}` : '-';
+  };
+  // nats-server and redis-server are not ferry's: their peaks are shown, not held to the target.
+  const ours = (role: string) => !/^(nats|redis)-server$/.test(role);
+  const rows = [...watch.peaks.entries()].map(([role, p]) => [role, p.kib ? String(Math.round(p.kib / 1024)) : '?', (cpuUsed(p) / 1000).toFixed(2),
+    ours(role) && p.kib ? vsTarget(p.kib) : '-', p.kib ? vsCriu(role, p.kib) : '-']);
+  if (measured) {
+    rows.push(['criu dump --page-server (the CRIU baseline, same size, this run)', String(Math.round(measured.dumpPeakKiB / 1024)), '', '', '']);
+    rows.push(['criu page-server (the CRIU baseline, this run)', String(Math.round(measured.serverPeakKiB / 1024)), '', '', '']);
+  } else rows.push([`CRIU: not measured in this run (${criu instanceof Error ? `failed: ${criu.message.split('\n')[0]}` : 'no CRIU 4 here'})`, '', '', '', '']);
   if (here) {
-    rows.push(['ferry restore -D here (local barrier), for comparison', String(Math.round(Math.max(...here.local.map((s) => s.peakRssKiB)) / 1024)), '']);
-    rows.push(['ferry dump -D here (tmpfs), for comparison', String(Math.round(here.dump.peakRssKiB / 1024)), '']);
+    rows.push(['ferry restore -D here (local barrier), for comparison', String(Math.round(Math.max(...here.local.map((s) => s.peakRssKiB)) / 1024)), '', '', '']);
+    rows.push(['ferry dump -D here (tmpfs), for comparison', String(Math.round(here.dump.peakRssKiB / 1024)), '', '', '']);
   }
-  console.log(table(['PROCESS', 'PEAK RSS MiB (VmHWM)', 'CPU s WHILE WATCHED'], rows));
+  console.log(table(['PROCESS', 'PEAK RSS MiB (VmHWM; CRIU: ru_maxrss)', 'CPU s WHILE WATCHED', 'VS TARGET', 'VS CRIU (THIS RUN)'], rows));
 }
 
 function printBarriers(onB: Map<string, StageTime>, here: HereRuns): void {
@@ -482,7 +506,7 @@ export async function benchMigrate(): Promise<void> {
     // Transport baselines first, while nothing else of ours runs.
     const base: Baselines = {
       memory: await memoryRates(work, compile(work, 'firsttouch'), mib),
-      tcpC: await tcpC(work, bytes), tcpNode: await tcpNode(bytes), nats: { bytes: 0, ms: 0, rate: NaN }, criu: await criuPageServer(work, hold, mib).catch((e: Error) => e),
+      tcpC: await tcpC(work, bytes), tcpNode: await tcpNode(bytes), nats: { bytes: 0, ms: 0, rate: NaN }, criu: await criuPageServer(work, hold, compile(work, 'peak-rss'), mib).catch((e: Error) => e),
     };
     cluster = await startBenchCluster(work);
     base.nats = await natsFetchPattern(cluster.env, bytes);
@@ -523,7 +547,7 @@ export async function benchMigrate(): Promise<void> {
       printBarriers(onB, here);
       console.log();
     }
-    printPeaks(m.watch, here);
+    printPeaks(m.watch, base.criu, here);
     if (here) {
       const restoreMs = Math.min(...here.local.map((s) => s.ms));
       const restoreStage = Math.min(...here.local.map((s) => stagesOf(stderrMessages(s.stderr)).get('RESTORE')?.ms ?? NaN));

@@ -8,8 +8,8 @@ import { compileC, ferryBin } from '@ferry/testbed';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const sources = path.resolve(here, '../../workloads');
 
-/** FERRY_BENCH_ONLY=startup|memory|criu|trees|sockets|barriers runs one part alone. */
-export function wanted(part: 'startup' | 'memory' | 'criu' | 'trees' | 'sockets' | 'barriers'): boolean {
+/** FERRY_BENCH_ONLY=startup|memory|criu|trees|counts|sockets|barriers runs one part alone. */
+export function wanted(part: 'startup' | 'memory' | 'criu' | 'trees' | 'counts' | 'sockets' | 'barriers'): boolean {
   const only = process.env.FERRY_BENCH_ONLY;
   return !only || only === part;
 }

@@ -1,0 +1,126 @@
+// Faults during a --tcp-established migration of redis-server with a client connected over the
+// service address: afterwards exactly one copy runs, and the client's connection answers (on a,
+// at once; on b, once the address moved there), never left hanging in a lock or in repair mode.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  alive, childrenOf, killAll, redisCommand, sleep, startMigration, startRedisOnA, strays, waitForPagesAtB, waitGone, waitUntil, withCluster, withNetworkLocks,
+  LineClient, ServiceAddress, notTakenOver, type Cluster,
+} from '@ferry/testbed';
+
+const TCP = ['--tcp-established'];
+/** How long a client waits for an answer before the connection counts as hanging. */
+const PROMPT_MS = 5_000;
+
+interface Served {
+  pid: number;
+  client: LineClient;
+}
+
+/** redis on a, a client connected to it over SERVICE from b's link, and a key it set; BALLAST_MIB more memory makes a dump that streams a while. */
+async function redisWithClient(c: Cluster, service: ServiceAddress, ballastMib = 0): Promise<Served> {
+  const redis = await startRedisOnA(c);
+  const client = await LineClient.connect(redis.port, service.address, c.b.ourAddress);
+  assert.equal(await redisCommand(client, ['SET', 'k', 'set before the migration']), '+OK');
+  if (ballastMib > 0) {
+    assert.equal(await redisCommand(client, ['EVAL', "redis.call('SET', KEYS[1], string.rep('x', ARGV[1])) return 1", '1', 'ballast', String(ballastMib << 20)]), ':1');
+  }
+  return { pid: redis.pid, client };
+}
+
+/** The client's own connection answers, with what it set. */
+async function answers(s: Served, where: string): Promise<void> {
+  assert.equal(await redisCommand(s.client, ['GET', 'k'], PROMPT_MS), 'set before the migration', `the connection answered ${where}`);
+  assert.deepEqual(s.client.events, [], 'never broken');
+}
+
+/** The one copy runs on a, answering its client, with nothing on b and no lock left here. */
+async function stayedOnA(c: Cluster, s: Served, locksLeft: () => string[]): Promise<void> {
+  assert.ok(alive(s.pid), 'redis runs on a');
+  await answers(s, 'on a');
+  await waitUntil('nothing left on b', () => strays(c).length === 0);
+  assert.deepEqual(locksLeft(), [], 'no network lock left on a');
+}
+
+/** The test body with the cluster's network locks watched and a service address on a. */
+function withClientOf(body: (c: Cluster, service: ServiceAddress, locksLeft: () => string[]) => Promise<void>, envB: Record<string, string> = {}) {
+  return () => withCluster({ envB }, (c) => withNetworkLocks((locksLeft) => ServiceAddress.with((service) => body(c, service, locksLeft))));
+}
+
+test('agent b killed while it restores: redis runs on a and its client\'s connection answers there at once', withClientOf(async (c, service, locksLeft) => {
+  const s = await redisWithClient(c, service);
+  try {
+    const migration = startMigration(c, s.pid, TCP);
+    await migration.reached('RESTORE');
+    await c.agentB.kill();
+    const r = await migration.result;
+    assert.match(r.stderr, notTakenOver(s.pid, 'the agent of host b stopped answering'));
+    await stayedOnA(c, s, locksLeft);
+  } finally {
+    s.client.close();
+  }
+}, { FERRY_SLOW_STAGE: 'RESTORE:1:4000' }));
+
+test('NATS stopped while the pages stream out: redis runs on a and its client\'s connection answers', withClientOf(async (c, service, locksLeft) => {
+  const s = await redisWithClient(c, service, 64);
+  try {
+    const migration = startMigration(c, s.pid, TCP);
+    await waitForPagesAtB(4 << 20);
+    await c.nats.stop();
+    const r = await migration.result;
+    assert.match(r.stderr, /^ferry migrate: .+\n$/);
+    await stayedOnA(c, s, locksLeft);
+  } finally {
+    s.client.close();
+  }
+}));
+
+test('Redis stopped while b restores: redis stays frozen on a until Redis is back, then answers its client there', withClientOf(async (c, service, locksLeft) => {
+  const s = await redisWithClient(c, service);
+  try {
+    const migration = startMigration(c, s.pid, TCP);
+    await migration.reached('RESTORE');
+    await c.redis.stop();
+    await waitUntil('a to hold the tree for Redis', () => /stays frozen until it does/.test(c.agentA.output), 15_000);
+    await sleep(500);
+    await c.redis.restart();
+    const r = await migration.result;
+    assert.match(r.stderr, notTakenOver(s.pid, 'lost Redis at .*'));
+    await stayedOnA(c, s, locksLeft);
+  } finally {
+    s.client.close();
+  }
+}, { FERRY_SLOW_STAGE: 'RESTORE:1:2000' }));
+
+test('agent a killed after the freeze: redis runs on b only, and its client goes on there once the address moved', withClientOf(async (c, service) => {
+  const s = await redisWithClient(c, service);
+  try {
+    const migration = startMigration(c, s.pid, TCP);
+    await migration.reached('RESTORE');
+    await c.agentA.kill();
+    const r = await migration.result;
+    assert.equal(r.status, 0, r.stderr);
+    await waitGone(s.pid);
+    c.started.length = 0;
+    assert.ok(c.b.outerPid(s.pid) !== undefined, 'redis runs on b');
+    service.moveTo(c.b);
+    await answers(s, 'on b');
+  } finally {
+    s.client.close();
+  }
+}, { FERRY_SLOW_STAGE: 'RESTORE:1:2000' }));
+
+test('a\'s dumper killed while the pages stream out: redis runs on as it was on a, its client\'s connection answering', withClientOf(async (c, service, locksLeft) => {
+  const s = await redisWithClient(c, service, 64);
+  try {
+    const migration = startMigration(c, s.pid, TCP);
+    await waitForPagesAtB(4 << 20);
+    // The migration's dumper: the process agent a started for it.
+    await killAll(childrenOf(c.agentA.pid));
+    const r = await migration.result;
+    assert.match(r.stderr, /^ferry migrate: .*dumper ended.*\n$/);
+    await stayedOnA(c, s, locksLeft);
+  } finally {
+    s.client.close();
+  }
+}));

@@ -4,11 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  alive, childrenOf, killAll, redisCommand, sleep, startMigration, startRedisOnA, strays, waitForPagesAtB, waitGone, waitUntil, withCluster, withNetworkLocks,
-  LineClient, ServiceAddress, notTakenOver, type Cluster,
+  alive, childrenOf, killAll, redisCommand, startMigration, startRedisOnA, strays, waitForPagesAtB, waitGone, waitUntil, withCluster, withNetworkLocks,
+  LineClient, ServiceAddress, notTakenOver, type Cluster, type Migration,
 } from '@ferry/testbed';
 
-const TCP = ['--tcp-established'];
 /** How long a client waits for an answer before the connection counts as hanging. */
 const PROMPT_MS = 5_000;
 
@@ -47,27 +46,50 @@ function withClientOf(body: (c: Cluster, service: ServiceAddress, locksLeft: () 
   return () => withCluster({ envB }, (c) => withNetworkLocks((locksLeft) => ServiceAddress.with((service) => body(c, service, locksLeft))));
 }
 
-test('agent b killed while it restores: redis runs on a and its client\'s connection answers there at once', withClientOf(async (c, service, locksLeft) => {
-  const s = await redisWithClient(c, service);
+/** Redis with its client, migrating with --tcp-established; FAULT strikes once REACHED resolves (b at a stage, or pages arriving there). */
+async function faultWhile(c: Cluster, service: ServiceAddress, reached: (m: Migration) => Promise<void>, fault: () => Promise<void>, ballastMib = 0) {
+  const s = await redisWithClient(c, service, ballastMib);
+  const migration = startMigration(c, s.pid, ['--tcp-established']);
   try {
-    const migration = startMigration(c, s.pid, TCP);
-    await migration.reached('RESTORE');
-    await c.agentB.kill();
-    const r = await migration.result;
+    await reached(migration);
+    await fault();
+    return { s, r: await migration.result };
+  } catch (e) {
+    s.client.close();
+    throw e;
+  }
+}
+
+const inRestore = (m: Migration) => m.reached('RESTORE');
+const midStream = () => waitForPagesAtB(4 << 20);
+/** Enough memory for the pages to stream a while. */
+const BALLAST_MIB = 64;
+
+/** The migration's dumper on a: the process agent a started for it. */
+const killDumper = (c: Cluster) => () => killAll(childrenOf(c.agentA.pid));
+
+/** The one copy runs on b, and the client goes on there once the address moved; gone from a. */
+async function movedToB(c: Cluster, service: ServiceAddress, s: Served): Promise<void> {
+  await waitGone(s.pid);
+  c.started.length = 0;
+  await waitUntil('redis on b', () => c.b.outerPid(s.pid) !== undefined);
+  service.moveTo(c.b);
+  await answers(s, 'on b');
+}
+
+test('agent b killed while it restores: redis runs on a and its client\'s connection answers there at once', withClientOf(async (c, service, locksLeft) => {
+  const { s, r } = await faultWhile(c, service, inRestore, () => c.agentB.kill());
+  try {
     assert.match(r.stderr, notTakenOver(s.pid, 'the agent of host b stopped answering'));
     await stayedOnA(c, s, locksLeft);
   } finally {
     s.client.close();
   }
-}, { FERRY_SLOW_STAGE: 'RESTORE:1:4000' }));
+}, { FERRY_SLOW_STAGE: 'RESTORE:1:3000' }));
 
 test('NATS stopped while the pages stream out: redis runs on a and its client\'s connection answers', withClientOf(async (c, service, locksLeft) => {
-  const s = await redisWithClient(c, service, 64);
+  const { s, r } = await faultWhile(c, service, midStream, () => c.nats.stop(), BALLAST_MIB);
   try {
-    const migration = startMigration(c, s.pid, TCP);
-    await waitForPagesAtB(4 << 20);
-    await c.nats.stop();
-    const r = await migration.result;
     assert.match(r.stderr, /^ferry migrate: .+\n$/);
     await stayedOnA(c, s, locksLeft);
   } finally {
@@ -76,15 +98,12 @@ test('NATS stopped while the pages stream out: redis runs on a and its client\'s
 }));
 
 test('Redis stopped while b restores: redis stays frozen on a until Redis is back, then answers its client there', withClientOf(async (c, service, locksLeft) => {
-  const s = await redisWithClient(c, service);
-  try {
-    const migration = startMigration(c, s.pid, TCP);
-    await migration.reached('RESTORE');
+  const { s, r } = await faultWhile(c, service, inRestore, async () => {
     await c.redis.stop();
     await waitUntil('a to hold the tree for Redis', () => /stays frozen until it does/.test(c.agentA.output), 15_000);
-    await sleep(500);
     await c.redis.restart();
-    const r = await migration.result;
+  });
+  try {
     assert.match(r.stderr, notTakenOver(s.pid, 'lost Redis at .*'));
     await stayedOnA(c, s, locksLeft);
   } finally {
@@ -93,34 +112,32 @@ test('Redis stopped while b restores: redis stays frozen on a until Redis is bac
 }, { FERRY_SLOW_STAGE: 'RESTORE:1:2000' }));
 
 test('agent a killed after the freeze: redis runs on b only, and its client goes on there once the address moved', withClientOf(async (c, service) => {
-  const s = await redisWithClient(c, service);
+  const { s, r } = await faultWhile(c, service, inRestore, () => c.agentA.kill());
   try {
-    const migration = startMigration(c, s.pid, TCP);
-    await migration.reached('RESTORE');
-    await c.agentA.kill();
-    const r = await migration.result;
     assert.equal(r.status, 0, r.stderr);
-    await waitGone(s.pid);
-    c.started.length = 0;
-    assert.ok(c.b.outerPid(s.pid) !== undefined, 'redis runs on b');
-    service.moveTo(c.b);
-    await answers(s, 'on b');
+    await movedToB(c, service, s);
   } finally {
     s.client.close();
   }
 }, { FERRY_SLOW_STAGE: 'RESTORE:1:2000' }));
 
-test('a\'s dumper killed while the pages stream out: redis runs on as it was on a, its client\'s connection answering', withClientOf(async (c, service, locksLeft) => {
-  const s = await redisWithClient(c, service, 64);
+test('a\'s dumper killed while the pages stream out: redis runs on as it was on a, agent a gives its connection back', withClientOf(async (c, service, locksLeft) => {
+  const { s, r } = await faultWhile(c, service, midStream, killDumper(c), BALLAST_MIB);
   try {
-    const migration = startMigration(c, s.pid, TCP);
-    await waitForPagesAtB(4 << 20);
-    // The migration's dumper: the process agent a started for it.
-    await killAll(childrenOf(c.agentA.pid));
-    const r = await migration.result;
-    assert.match(r.stderr, /^ferry migrate: .*dumper ended.*\n$/);
+    assert.match(r.stderr, new RegExp(`^ferry migrate: the migration's dumper ended \\(SIGKILL\\): pid ${s.pid} runs on here, the 1 connection\\(s\\) it held given back\\n$`));
     await stayedOnA(c, s, locksLeft);
   } finally {
     s.client.close();
   }
 }));
+
+test('a\'s dumper killed after the commit: its tree dies with it, redis runs on b only, and its client goes on there', withClientOf(async (c, service) => {
+  const { s, r } = await faultWhile(c, service, inRestore, killDumper(c));
+  try {
+    // The copy on b is the one: a keeps its lock, lest a's kernel reset the connection.
+    assert.match(r.stderr, /^ferry migrate: the migration's dumper ended \(SIGKILL\)\n$/);
+    await movedToB(c, service, s);
+  } finally {
+    s.client.close();
+  }
+}, { FERRY_SLOW_STAGE: 'RESTORE:1:2000' }));

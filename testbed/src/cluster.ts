@@ -148,9 +148,9 @@ export interface Migration {
   reached(stage: string): Promise<void>;
 }
 
-export function startMigration(c: Cluster, pid: number): Migration {
+export function startMigration(c: Cluster, pid: number, extra: string[] = []): Migration {
   let seen = '';
-  const result = ferry(['migrate', '--pid', String(pid), '--from', 'a', '--to', 'b', '--json'], { env: c.env, onStdout: (d) => (seen += d) });
+  const result = ferry(['migrate', '--pid', String(pid), '--from', 'a', '--to', 'b', '--json', ...extra], { env: c.env, onStdout: (d) => (seen += d) });
   return {
     result,
     reached: (stage) => waitUntil(`b to reach ${stage}`, () => seen.includes(`"stage":"${stage}"`), 30_000),

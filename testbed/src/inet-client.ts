@@ -19,9 +19,10 @@ export class LineClient {
     socket.on('error', (e) => this.note(`error: ${e.message}`));
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<LineClient> {
+  /** LOCAL_ADDRESS: the address the connection comes from (one the server's host reaches back). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host, () => {
+      const s = net.connect({ port, host, localAddress }, () => {
         s.off('error', reject);
         resolve(new LineClient(s));
       });

@@ -6,6 +6,14 @@ function lockTables(): string[] {
 }
 
 /**
+ * The network locks here that hold the connection from PORT (a client's end): other tests' locks
+ * (a machine's tests may run side by side) are no business of this one.
+ */
+export function locksOf(port: number): string[] {
+  return lockTables().filter((table) => new RegExp(`tcp sport ${port} `).test(execFileSync('nft', ['list', 'table', 'inet', table], { encoding: 'utf8' })));
+}
+
+/**
  * Runs BODY with LOCKS_LEFT telling the network locks (in our network namespace) made since it
  * began; those are removed at the end, whatever happens, so that no test leaves packets dropped.
  */

@@ -34,6 +34,11 @@ export function setTcpRepair(fd: number, on: boolean): void {
   setSockOptInt(fd, SOL_TCP, TCP_REPAIR, on ? 1 : 0);
 }
 
+/** Whether a TCP socket is in repair mode; throws for any other socket. */
+export function inTcpRepair(fd: number): boolean {
+  return getSockOptInt(fd, SOL_TCP, TCP_REPAIR) !== 0;
+}
+
 function ioctlInt(fd: number, request: number, what: string): number {
   const out = Buffer.alloc(4);
   checkedSyscall(`ioctl(${what}) of fd ${fd}`, SYS_ioctl, fd, request, Number(addressOf(out)));

@@ -28,6 +28,8 @@ export interface MigrationSourceOptions extends MigrationSourceRequest {
   faults: Faults;
   /** Says what the operator should know while it waits (Redis gone, an agent gone). */
   say: (line: string) => void;
+  /** Told the checkpoint's id (its network lock's name) before the tree is frozen. */
+  onCheckpoint?: (checkpointId: string) => void;
 }
 
 export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationReport> {
@@ -64,7 +66,9 @@ export async function migrateOut(o: MigrationSourceOptions): Promise<MigrationRe
       pid: o.pid,
       openSink: async (inventory, expectedPageBytes) => {
         expectedBytes = expectedPageBytes;
-        return countingPages(await sink.openSink(inventory, expectedPageBytes), (bytes) => {
+        const opened = await sink.openSink(inventory, expectedPageBytes);
+        o.onCheckpoint?.(opened.checkpointId);
+        return countingPages(opened, (bytes) => {
           pageBytes = bytes;
           report();
         });

@@ -8,7 +8,8 @@ import { fail } from './fail.js';
 
 /**
  * `ferry migrate-source`, not for people: what agent a runs for a migration job, in a session of
- * its own (see runMigrationSource). It prints the report as one JSON line.
+ * its own (see runMigrationSource). It prints the checkpoint's id as a JSON line first (so that the
+ * agent can give back what a killed dumper held) and the report as its last.
  */
 export function registerMigrationSource(program: Command): void {
   natsOption(program
@@ -32,6 +33,7 @@ export function registerMigrationSource(program: Command): void {
         nats: natsOf(o.nats),
         log: makeLogger(!!o.verbose),
         say: (line) => process.stderr.write(`ferry migrate-source: ${line}\n`),
+        onCheckpoint: (checkpointId) => process.stdout.write(`${JSON.stringify({ checkpointId })}\n`),
         takeOverTimeoutMs: config.migrateTimeoutMs,
         faults: config.faults,
       });

@@ -1,11 +1,11 @@
 // ferry migrate moves a server with its listening socket: on b, in its own network namespace,
 // it listens on the same port and its next client is served by the same program, counting on.
-// With --tcp-established its client's connection moves too, once the service address does.
+// With --tcp-established its client's connection moves too, once the service address does:
+// an HTTP keep-alive client's, and a redis client's, which reads back on b what it wrote on a.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { removeBuiltWorkloads, script, ferry, withCluster, startOnA, waitForLine, freePort, treeOf, waitUntil, alive, withNetworkLocks, type Cluster } from '@ferry/testbed';
+import { removeBuiltWorkloads, script, ferry, withCluster, startOnA, waitForLine, freePort, treeOf, waitUntil, alive, withNetworkLocks, ServiceAddress, startRedisOnA, LineClient, redisCommand, type Cluster } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -39,11 +39,7 @@ test('a node HTTP server listening on every address moves to b and serves there,
   assert.match(await get(c.b.address, port), /^request 3 from port \d+\n$/);
 }));
 
-test('with --tcp-established a keep-alive client goes on over its connection once the service address moved to b', () => withCluster({}, (c) => withNetworkLocks(async (locksLeft) => {
-  // The service address: here on loopback first, as an operator's floating address would be.
-  const service = `192.0.2.${(process.pid % 250) + 1}`;
-  execFileSync('ip', ['addr', 'add', `${service}/32`, 'dev', 'lo']);
-  let moved = false;
+test('with --tcp-established a keep-alive client goes on over its connection once the service address moved to b', () => withCluster({}, (c) => withNetworkLocks((locksLeft) => ServiceAddress.with(async (service) => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   // From our end of b's link: an address b reaches back, as a client elsewhere would have.
   const from = c.b.ourAddress;
@@ -52,20 +48,33 @@ test('with --tcp-established a keep-alive client goes on over its connection onc
     const out = c.scratch.path('out');
     const pid = startOnA(c, [process.execPath, script('inet-http-server.mjs'), String(port), '0.0.0.0'], out);
     await waitForLine(out, /^ready/, 20_000);
-    const first = await get(service, port, agent, from);
+    const first = await get(service.address, port, agent, from);
     const clientPort = /from port (\d+)/.exec(first)![1]!;
     await migrateToB(c, pid, ['--tcp-established']);
     assert.equal(locksLeft().length, 1, 'the connection stays locked here, where its packets would be answered with a reset');
-    // What the operator does: the address goes to b, and the way to it too.
-    execFileSync('ip', ['addr', 'del', `${service}/32`, 'dev', 'lo']);
-    moved = true;
-    c.b.exec(['ip', 'addr', 'add', `${service}/32`, 'dev', 'eth0']);
-    execFileSync('ip', ['route', 'add', `${service}/32`, 'via', c.b.address]);
-    assert.equal(await get(service, port, agent, from), `request 2 from port ${clientPort}\n`, 'the same connection, served on b');
-    assert.equal(await get(service, port, agent, from), `request 3 from port ${clientPort}\n`);
+    service.moveTo(c.b);
+    assert.equal(await get(service.address, port, agent, from), `request 2 from port ${clientPort}\n`, 'the same connection, served on b');
+    assert.equal(await get(service.address, port, agent, from), `request 3 from port ${clientPort}\n`);
   } finally {
     agent.destroy();
-    if (!moved) execFileSync('ip', ['addr', 'del', `${service}/32`, 'dev', 'lo']);
-    else execFileSync('ip', ['route', 'del', `${service}/32`], { stdio: 'ignore' });
   }
-})));
+}))));
+
+test('redis-server moves to b with --tcp-established: its client reads back what it set over the same connection, and a new client is served on b', () => withCluster({}, (c) => withNetworkLocks(() => ServiceAddress.with(async (service) => {
+  const redis = await startRedisOnA(c);
+  const client = await LineClient.connect(redis.port, service.address, c.b.ourAddress);
+  try {
+    assert.equal(await redisCommand(client, ['SET', 'greeting', 'hello from a']), '+OK');
+    assert.equal(await redisCommand(client, ['INCR', 'n']), ':1');
+    await migrateToB(c, redis.pid, ['--tcp-established']);
+    service.moveTo(c.b);
+    assert.equal(await redisCommand(client, ['GET', 'greeting']), 'hello from a', 'the same connection, answered on b');
+    assert.equal(await redisCommand(client, ['INCR', 'n']), ':2');
+    assert.deepEqual(client.events, [], 'never broken');
+    const late = await LineClient.connect(redis.port, c.b.address);
+    assert.equal(await redisCommand(late, ['GET', 'greeting']), 'hello from a');
+    late.close();
+  } finally {
+    client.close();
+  }
+}))));

@@ -3,7 +3,7 @@
 import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { removeBuiltWorkloads, bedTest, dumpAndRestore, freePort, LineClient, sleep, script, type TestBed } from '@ferry/testbed';
+import { removeBuiltWorkloads, bedTest, dumpAndRestore, freePort, LineClient, sleep, script, resp, type TestBed } from '@ferry/testbed';
 
 after(removeBuiltWorkloads);
 
@@ -20,9 +20,6 @@ async function connectWhenUp(port: number): Promise<LineClient> {
     }
   }
 }
-
-/** A RESP command as redis-cli would send it. */
-const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 
 bedTest('redis-server keeps its client across dump and restore with --tcp-established, and takes new ones', async (bed) => {
   const port = await freePort();

@@ -11,6 +11,8 @@ export interface ProcStat {
   ttyNr: number;
   /** The terminal's foreground process group (-1: no terminal). */
   ttyPgrp: number;
+  /** The kernel's PF_* flags (PF_EXITING: it is on its way out). */
+  flags: number;
   numThreads: number;
   startCode: bigint;
   endCode: bigint;
@@ -44,6 +46,7 @@ export function readStat(pid: number, tid = pid): ProcStat {
     sid: Number(at(6)),
     ttyNr: Number(at(7)),
     ttyPgrp: Number(at(8)),
+    flags: Number(at(9)),
     numThreads: Number(at(20)),
     startCode: BigInt(at(26)),
     endCode: BigInt(at(27)),

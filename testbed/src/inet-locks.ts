@@ -10,7 +10,16 @@ function lockTables(): string[] {
  * (a machine's tests may run side by side) are no business of this one.
  */
 export function locksOf(port: number): string[] {
-  return lockTables().filter((table) => new RegExp(`tcp sport ${port} `).test(execFileSync('nft', ['list', 'table', 'inet', table], { encoding: 'utf8' })));
+  return lockTables().filter((table) => new RegExp(`tcp sport ${port} `).test(tableText(table)));
+}
+
+/** The rules of TABLE; '' if it went between the listing and now (a lock being lifted). */
+function tableText(table: string): string {
+  try {
+    return execFileSync('nft', ['list', 'table', 'inet', table], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return lockTables().includes(table) ? execFileSync('nft', ['list', 'table', 'inet', table], { encoding: 'utf8' }) : '';
+  }
 }
 
 /**

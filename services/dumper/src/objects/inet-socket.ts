@@ -6,6 +6,8 @@ import {
 } from '@ferry/sys';
 import type { DescribeContext, FileObject } from './file-kinds.js';
 import { takeTcpStream } from './tcp-stream.js';
+import { connectionLock } from './tcp-lock.js';
+import { socketInode } from './tree-sockets.js';
 
 const O_NONBLOCK = 0o4000, O_RDWR = 2;
 const IPPROTO_TCP = 6, IPPROTO_UDP = 17;
@@ -90,9 +92,10 @@ export function describeInetSocket(pid: number, info: FdInfo, id: string, ctx: D
     const why = refusal(fd, socket, ctx);
     if (why) return why;
     if (type === SOCK_STREAM && socket.state === INET_STATE.ESTABLISHED && ctx.contents) {
+      const lock = connectionLock(ctx);
       const copy = fd;
-      fd = null; // the stream's holding keeps it
-      socket.stream = takeTcpStream(copy, socket, ctx.options.lockName, inetSocketName(socket), ctx.options.held);
+      fd = null; // the lock keeps it
+      socket.stream = takeTcpStream(copy, socketInode(info.target)!, socket, lock, inetSocketName(socket));
     }
     return { kind: 'inet_socket', id, payload: socket };
   } finally {

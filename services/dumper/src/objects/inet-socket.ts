@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { INET_STATE, inetSocketName, type InetSocket, type TcpStream } from '@ferry/proto';
 import {
-  copyFdOf, getSockOptInt, peerName, socketName, socketQueues, tcpInfo, AF_INET, AF_INET6, SO, SOCK_DGRAM, SOCK_STREAM,
+  getSockOptInt, peerName, socketName, socketQueues, tcpInfo, AF_INET, AF_INET6, SO, SOCK_DGRAM, SOCK_STREAM,
   SOL_IPV6, SOL_SOCKET, SOL_TCP, type FdInfo, type SockAddr,
 } from '@ferry/sys';
-import type { DescribeContext, FileObject } from './file-kinds.js';
+import { copyOfFd, type DescribeContext, type FileObject } from './file-kinds.js';
 import { takeTcpStream } from './tcp-stream.js';
 import { connectionLock } from './tcp-lock.js';
 import { socketInode } from './tree-sockets.js';
@@ -78,7 +78,7 @@ function refusal(fd: number, s: InetSocket, ctx: DescribeContext): string | null
  */
 export function describeInetSocket(pid: number, info: FdInfo, id: string, ctx: DescribeContext): FileObject | string | null {
   if (!info.target.startsWith('socket:')) return null;
-  let fd: number | null = copyFdOf(pid, info.fd);
+  let fd: number | null = copyOfFd(ctx, pid, info.fd);
   try {
     const family = getSockOptInt(fd, SOL_SOCKET, SO.DOMAIN);
     if (family !== AF_INET && family !== AF_INET6) return null;

@@ -39,3 +39,4 @@ export * from './tcp-repair.js';
 export * from './net-lock.js';
 export * from './file-locks.js';
 export * from './write-tracking.js';
+export * from './inet-diag.js';

@@ -8,20 +8,30 @@ import { SYS } from './syscalls.js';
  * Needs ptrace access to PID. The copy is close-on-exec.
  */
 export function copyFdOf(pid: number, fd: number): number {
-  const pidfd = checkedSyscall(`pidfd_open of ${pid}`, SYS.pidfd_open, pid, 0);
+  const pidfd = openPidFd(pid);
   try {
-    return checkedSyscall(`pidfd_getfd of fd ${fd} of ${pid}`, SYS.pidfd_getfd, pidfd, fd, 0);
+    return copyFdThrough(pidfd, pid, fd);
   } finally {
     fs.closeSync(pidfd);
   }
 }
 
+/** A pidfd of PID (close-on-exec), for many copyFdThrough calls. */
+export function openPidFd(pid: number): number {
+  return checkedSyscall(`pidfd_open of ${pid}`, SYS.pidfd_open, pid, 0);
+}
+
+/** copyFdOf through PIDFD, an open pidfd of PID: one syscall where copyFdOf makes three. */
+export function copyFdThrough(pidfd: number, pid: number, fd: number): number {
+  return checkedSyscall(`pidfd_getfd of fd ${fd} of ${pid}`, SYS.pidfd_getfd, pidfd, fd, 0);
+}
+
 /** copyFdOf for each of FDS, through one pidfd; on a failure the copies made are closed. */
 export function copyFdsOf(pid: number, fds: readonly number[]): number[] {
-  const pidfd = checkedSyscall(`pidfd_open of ${pid}`, SYS.pidfd_open, pid, 0);
+  const pidfd = openPidFd(pid);
   const copies: number[] = [];
   try {
-    for (const fd of fds) copies.push(checkedSyscall(`pidfd_getfd of fd ${fd} of ${pid}`, SYS.pidfd_getfd, pidfd, fd, 0));
+    for (const fd of fds) copies.push(copyFdThrough(pidfd, pid, fd));
     return copies;
   } catch (e) {
     for (const c of copies) fs.closeSync(c);

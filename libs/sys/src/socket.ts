@@ -189,17 +189,29 @@ export function peerName(fd: number): SockAddr | null {
   }
 }
 
+// getsockopt answers land in one buffer of ferry's, its address taken once: a dump asks every
+// socket several options, and a fresh pair of buffers per call cost more than the call itself.
+const OPTION_MAX = 256;
+const option = Buffer.alloc(OPTION_MAX + 4);
+const optionAddress = Number(addressOf(option));
+
+/** getsockopt(2) into OPTION; the bytes the kernel wrote, a view valid until the next call. */
+function getSockOptInto(fd: number, level: number, name: number, size: number): number {
+  if (size > OPTION_MAX) throw new Error(`getsockopt(${level}, ${name}): ${size} bytes is more than ${OPTION_MAX}`);
+  option.writeUInt32LE(size, OPTION_MAX);
+  const r = Number(native.syscall6(SYS_getsockopt, fd, level, name, optionAddress, optionAddress + OPTION_MAX, 0));
+  if (r < 0) throw new SysError(`getsockopt(${level}, ${name}) of fd ${fd}`, errno());
+  return option.readUInt32LE(OPTION_MAX);
+}
+
 /** getsockopt(2) into a buffer of `size` bytes; returns the bytes the kernel wrote. */
 export function getSockOptBytes(fd: number, level: number, name: number, size: number): Buffer {
-  const buf = Buffer.alloc(size);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(size, 0);
-  checkedSyscall(`getsockopt(${level}, ${name}) of fd ${fd}`, SYS_getsockopt, fd, level, name, Number(addressOf(buf)), Number(addressOf(len)));
-  return buf.subarray(0, len.readUInt32LE(0));
+  return Buffer.from(option.subarray(0, getSockOptInto(fd, level, name, size)));
 }
 
 export function getSockOptInt(fd: number, level: number, name: number): number {
-  return getSockOptBytes(fd, level, name, 4).readInt32LE(0);
+  getSockOptInto(fd, level, name, 4);
+  return option.readInt32LE(0);
 }
 
 export function setSockOptBytes(fd: number, level: number, name: number, value: Buffer): void {

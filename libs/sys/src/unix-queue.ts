@@ -31,21 +31,26 @@ interface Peeked {
   rights: boolean;
 }
 
+// The msghdr and what it points at are ferry's own, addresses taken once: a dump peeks into
+// every socket, and the buffers cost more to make than the call does.
+const name = Buffer.alloc(NAME_SIZE);
+const control = Buffer.alloc(CONTROL_SIZE);
+const iov = Buffer.alloc(16);
+const msg = Buffer.alloc(56);
+const msgAddress = Number(addressOf(msg));
+msg.writeBigUInt64LE(addressOf(name), 0);
+msg.writeBigUInt64LE(addressOf(iov), 16);
+msg.writeBigUInt64LE(1n, 24);
+msg.writeBigUInt64LE(addressOf(control), 32);
+
 /** One recvmsg(MSG_PEEK) into BUF; descriptors that came with it are closed at once. */
 function peekOnce(fd: number, buf: Buffer): Peeked | null {
-  const name = Buffer.alloc(NAME_SIZE);
-  const control = Buffer.alloc(CONTROL_SIZE);
-  const iov = Buffer.alloc(16);
   iov.writeBigUInt64LE(addressOf(buf), 0);
   iov.writeBigUInt64LE(BigInt(buf.length), 8);
-  const msg = Buffer.alloc(56);
-  msg.writeBigUInt64LE(addressOf(name), 0);
   msg.writeUInt32LE(NAME_SIZE, 8);
-  msg.writeBigUInt64LE(addressOf(iov), 16);
-  msg.writeBigUInt64LE(1n, 24);
-  msg.writeBigUInt64LE(addressOf(control), 32);
   msg.writeBigUInt64LE(BigInt(CONTROL_SIZE), 40);
-  const r = Number(native.syscall6(SOCKET_SYSCALLS.recvmsg, fd, Number(addressOf(msg)), MSG.PEEK | MSG.DONTWAIT | MSG.CMSG_CLOEXEC, 0, 0, 0));
+  msg.writeInt32LE(0, 48);
+  const r = Number(native.syscall6(SOCKET_SYSCALLS.recvmsg, fd, msgAddress, MSG.PEEK | MSG.DONTWAIT | MSG.CMSG_CLOEXEC, 0, 0, 0));
   if (r < 0) {
     const e = errno();
     if (e === 11) return null;
@@ -70,10 +75,18 @@ function peekOnce(fd: number, buf: Buffer): Peeked | null {
 /**
  * Every message queued in socket FD, oldest first, left in place: a stream's bytes as one
  * message, each datagram (or seqpacket record) with its boundary and sender. MAX_MESSAGE bounds a
- * datagram's size; a longer one is an error. The socket's own peek offset is put back afterwards.
+ * datagram's size; a longer one is an error. The socket's own peek offset (PEEKOFF, when the
+ * caller already read it) is put back afterwards.
  */
-export function peekQueue(fd: number, stream: boolean, maxMessage: number): PeekedQueue {
-  const before = getSockOptInt(fd, SOL_SOCKET, SO.PEEK_OFF);
+export function peekQueue(fd: number, stream: boolean, maxMessage: number, peekOff?: number): PeekedQueue {
+  // A stream without a peek offset (-1, the default) shows all its bytes from the start to one
+  // peek: when that one gives MAX_MESSAGE bytes, it is the whole queue.
+  if (stream && peekOff === -1) {
+    const buf = Buffer.allocUnsafeSlow(maxMessage + 1);
+    const got = peekOnce(fd, buf);
+    if (got && (got.rights || got.length === maxMessage)) return { messages: [{ data: buf.subarray(0, got.length), from: null }], rights: got.rights };
+  }
+  const before = peekOff ?? getSockOptInt(fd, SOL_SOCKET, SO.PEEK_OFF);
   setSockOptInt(fd, SOL_SOCKET, SO.PEEK_OFF, 0);
   try {
     const buf = Buffer.alloc(maxMessage + 1);

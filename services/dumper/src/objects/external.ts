@@ -37,6 +37,8 @@ function nameOf(key: string): string {
  * tree is stopped.
  */
 export function externalNames(keys: readonly string[], tree: readonly number[]): Set<string> {
+  // Every descriptor of the tree is read only to check what was named.
+  if (keys.length === 0) return new Set();
   const inTree = new Set(tree.flatMap(targetsOf));
   const names = new Set<string>();
   for (const key of keys) {

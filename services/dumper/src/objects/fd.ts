@@ -1,5 +1,6 @@
 import type { Fd, RecordSink } from '@ferry/proto';
-import type { FdInfo } from '@ferry/sys';
+import fs from 'node:fs';
+import { openPidFd, type FdInfo } from '@ferry/sys';
 import type { TaskCollector } from '../collector.js';
 import { isCloexec } from './regfile.js';
 import { remapOf } from './remap.js';
@@ -38,14 +39,21 @@ function describe(pid: number, info: FdInfo, id: string, ctx: DescribeContext): 
 export function collectFds(pid: number, ctx: DescribeContext): TaskFiles {
   const fds: Fd[] = [];
   const files: FileObject[] = [];
-  for (const info of fdInfosOf(ctx, pid)) {
-    const twin = seenTwin(ctx, pid, info);
-    const file = twin ?? describe(pid, info, `file:${pid}:${info.fd}`, ctx);
-    if (!twin) {
-      rememberSeen(ctx, pid, info, file);
-      files.push(file);
+  const pidfd = openPidFd(pid);
+  ctx.pidfds.set(pid, pidfd);
+  try {
+    for (const info of fdInfosOf(ctx, pid)) {
+      const twin = seenTwin(ctx, pid, info);
+      const file = twin ?? describe(pid, info, `file:${pid}:${info.fd}`, ctx);
+      if (!twin) {
+        rememberSeen(ctx, pid, info, file);
+        files.push(file);
+      }
+      fds.push({ pid, fd: info.fd, cloexec: isCloexec(info), fileId: file.id });
     }
-    fds.push({ pid, fd: info.fd, cloexec: isCloexec(info), fileId: file.id });
+  } finally {
+    ctx.pidfds.delete(pid);
+    fs.closeSync(pidfd);
   }
   return { fds, files };
 }

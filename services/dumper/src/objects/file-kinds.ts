@@ -1,5 +1,5 @@
 import type { KindPayloads, PayloadKind } from '@ferry/proto';
-import { listFds, readFdInfo, sameOpenFile, type FdInfo } from '@ferry/sys';
+import { copyFdOf, copyFdThrough, listFds, readFdInfo, sameOpenFile, type FdInfo } from '@ferry/sys';
 import type { Holding } from '../collector.js';
 
 /** An open file description as a record of its own kind (regfile, pipe, ...), named by `id`. */
@@ -21,6 +21,8 @@ export interface DescribeContext {
   readonly seenByTarget: Map<string, SeenFiles>;
   /** Each task's descriptors, read once per dump (see fdInfosOf). */
   readonly fdInfos: Map<number, readonly FdInfo[]>;
+  /** A pidfd of the task whose descriptors are being described, open for that while (see copyOfFd). */
+  readonly pidfds: Map<number, number>;
   /**
    * Whether data the files hold (a pipe's queued bytes) is copied: not in the check made before
    * the freeze, when the running tree may change it under the copy.
@@ -45,7 +47,7 @@ export interface FileOptions {
 }
 
 export function describeContext(describers: readonly FileDescriber[], tree: Iterable<number>, external: ReadonlySet<string>, options: FileOptions, contents = true): DescribeContext {
-  return { describers, tree: new Set(tree), external, seen: [], seenByTarget: new Map(), fdInfos: new Map(), contents, options };
+  return { describers, tree: new Set(tree), external, seen: [], seenByTarget: new Map(), fdInfos: new Map(), pidfds: new Map(), contents, options };
 }
 
 /**
@@ -56,6 +58,12 @@ export function fdInfosOf(ctx: DescribeContext, pid: number): readonly FdInfo[] 
   let infos = ctx.fdInfos.get(pid);
   if (!infos) ctx.fdInfos.set(pid, (infos = listFds(pid).map((fd) => readFdInfo(pid, fd))));
   return infos;
+}
+
+/** Ferry's copy of PID's descriptor FD (to close), through the task's pidfd while its files are described. */
+export function copyOfFd(ctx: DescribeContext, pid: number, fd: number): number {
+  const pidfd = ctx.pidfds.get(pid);
+  return pidfd === undefined ? copyFdOf(pid, fd) : copyFdThrough(pidfd, pid, fd);
 }
 
 /** The file an earlier descriptor of the dump showed for the same open file description as PID's INFO. */

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import { INET_STATE, inetSocketName, type InetSocket, type TcpStream } from '@ferry/proto';
 import {
-  copyFdOf, getSockOptInt, peerName, socketName, socketQueues, tcpInfo, AF_INET, AF_INET6, SO, SOCK_DGRAM, SOCK_STREAM,
+  getSockOptInt, peerName, socketName, socketQueues, tcpInfo, AF_INET, AF_INET6, SO, SOCK_DGRAM, SOCK_STREAM,
   SOL_IPV6, SOL_SOCKET, SOL_TCP, type FdInfo, type SockAddr,
 } from '@ferry/sys';
-import type { DescribeContext, FileObject } from './file-kinds.js';
+import { copyOfFd, type DescribeContext, type FileObject } from './file-kinds.js';
 import { takeTcpStream } from './tcp-stream.js';
+import { connectionLock } from './tcp-lock.js';
+import { socketInode } from './tree-sockets.js';
 
 const O_NONBLOCK = 0o4000, O_RDWR = 2;
 const IPPROTO_TCP = 6, IPPROTO_UDP = 17;
@@ -76,7 +78,7 @@ function refusal(fd: number, s: InetSocket, ctx: DescribeContext): string | null
  */
 export function describeInetSocket(pid: number, info: FdInfo, id: string, ctx: DescribeContext): FileObject | string | null {
   if (!info.target.startsWith('socket:')) return null;
-  let fd: number | null = copyFdOf(pid, info.fd);
+  let fd: number | null = copyOfFd(ctx, pid, info.fd);
   try {
     const family = getSockOptInt(fd, SOL_SOCKET, SO.DOMAIN);
     if (family !== AF_INET && family !== AF_INET6) return null;
@@ -90,9 +92,10 @@ export function describeInetSocket(pid: number, info: FdInfo, id: string, ctx: D
     const why = refusal(fd, socket, ctx);
     if (why) return why;
     if (type === SOCK_STREAM && socket.state === INET_STATE.ESTABLISHED && ctx.contents) {
+      const lock = connectionLock(ctx);
       const copy = fd;
-      fd = null; // the stream's holding keeps it
-      socket.stream = takeTcpStream(copy, socket, ctx.options.lockName, inetSocketName(socket), ctx.options.held);
+      fd = null; // the lock keeps it
+      socket.stream = takeTcpStream(copy, socketInode(info.target)!, socket, lock, inetSocketName(socket));
     }
     return { kind: 'inet_socket', id, payload: socket };
   } finally {

@@ -1,23 +1,8 @@
-import fs from 'node:fs';
 import type { TcpStream } from '@ferry/proto';
 import {
-  lockConnections, receiveBytes, selectTcpQueue, setTcpRepair, socketQueues, tcpInfo, tcpMaxSegment, tcpQueueSeq, tcpUnsentBytes,
-  tcpTimestamp, tcpWindow, unlockConnections, MSG, TCP_QUEUE, TCPI_OPT, type LockedConnection,
+  receiveBytes, selectTcpQueue, socketQueues, tcpInfo, tcpMaxSegment, tcpQueueSeq, tcpUnsentBytes, tcpTimestamp, tcpWindow, MSG, TCP_QUEUE, TCPI_OPT,
 } from '@ferry/sys';
-import type { Holding } from '../collector.js';
-
-/** Ends of a connection as the socket names them. */
-export interface Ends { localAddress: string; localPort: number; remoteAddress: string; remotePort: number }
-
-const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
-
-/** A dual-stack socket's IPv4 peer travels as IPv4 on the wire: the lock matches what is on the wire. */
-function lockedConnection(e: Ends): LockedConnection {
-  const local = MAPPED_V4.exec(e.localAddress), remote = MAPPED_V4.exec(e.remoteAddress);
-  if (local && remote) return { family: 'ip', localAddress: local[1]!, localPort: e.localPort, remoteAddress: remote[1]!, remotePort: e.remotePort };
-  const family = e.localAddress.includes(':') ? 'ip6' : 'ip';
-  return { family, localAddress: e.localAddress, localPort: e.localPort, remoteAddress: e.remoteAddress, remotePort: e.remotePort };
-}
+import type { ConnectionLock, Ends } from './tcp-lock.js';
 
 /** Peeks LENGTH bytes of the queue selected (repair mode): they stay where they are. */
 function peekQueue(fd: number, queue: number, length: number, what: string): { seq: number; bytes: Buffer } {
@@ -57,31 +42,14 @@ function readStream(fd: number, lock: string, what: string): TcpStream {
  * Takes an established connection out of the kernel's hands for the dump: its packets are dropped
  * under the checkpoint's network lock, then the socket goes into repair mode (so that closing it,
  * when the task dies, sends the peer nothing), then its state and queues are read. FD is ferry's
- * copy of the socket; the holding keeps it. Undone (or the tree resumed): repair off, unlocked.
+ * copy of the socket, inode INO; the lock keeps it and gives it back with the tree's fate.
  */
-export function takeTcpStream(fd: number, ends: Ends, lock: string, what: string, held: Holding[]): TcpStream {
-  let repairing = false;
-  const giveBack = () => {
-    try {
-      if (repairing) setTcpRepair(fd, false);
-    } finally {
-      fs.closeSync(fd);
-      unlockConnections(lock);
-    }
-  };
+export function takeTcpStream(fd: number, ino: number, ends: Ends, lock: ConnectionLock, what: string): TcpStream {
+  lock.repair(fd, ino, ends);
   try {
-    lockConnections(lock, [lockedConnection(ends)]);
-    setTcpRepair(fd, true);
-    repairing = true;
-    const stream = readStream(fd, lock, what);
-    held.push({
-      // A killed task's repair-mode socket closes silently; the lock stays for the restore to lift.
-      release: (fate) => (fate === 'resume' ? giveBack() : fs.closeSync(fd)),
-      undo: giveBack,
-    });
-    return stream;
+    return readStream(fd, lock.name, what);
   } catch (e) {
-    giveBack();
+    lock.giveBack(fd);
     throw e;
   }
 }

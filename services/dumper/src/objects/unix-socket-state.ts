@@ -1,5 +1,5 @@
 import {
-  SOL_SOCKET, SO, getSockOptInt, getSockOptBytes, peerCredentials, peekQueue, type SockAddr,
+  SOL_SOCKET, SO, getSockOptInt, getSockOptBytes, peerCredentials, peekQueue, type SockAddr, type UnixDiag,
 } from '@ferry/sys';
 import { UNIX_QUEUED_MAX, UNIX_TYPES, type UnixSocket } from '@ferry/proto';
 
@@ -13,11 +13,14 @@ function timeoutUs(fd: number, name: number): bigint {
   return tv.readBigInt64LE(0) * 1_000_000n + tv.readBigInt64LE(8);
 }
 
-/** The options a service sets on its sockets, read through ferry's copy FD of the socket. */
-export function readOptions(fd: number): Options {
+/**
+ * The options a service sets on its sockets, read through ferry's copy FD of the socket; the
+ * buffer sizes come from the kernel's unix table (D) when it gave them.
+ */
+export function readOptions(fd: number, d: UnixDiag): Options {
   return {
-    rcvbuf: getSockOptInt(fd, SOL_SOCKET, SO.RCVBUF),
-    sndbuf: getSockOptInt(fd, SOL_SOCKET, SO.SNDBUF),
+    rcvbuf: d.rcvbuf || getSockOptInt(fd, SOL_SOCKET, SO.RCVBUF),
+    sndbuf: d.sndbuf || getSockOptInt(fd, SOL_SOCKET, SO.SNDBUF),
     passcred: getSockOptInt(fd, SOL_SOCKET, SO.PASSCRED) !== 0,
     passsec: getSockOptInt(fd, SOL_SOCKET, SO.PASSSEC) !== 0,
     peekOff: getSockOptInt(fd, SOL_SOCKET, SO.PEEK_OFF),
@@ -31,12 +34,14 @@ export function readOptions(fd: number): Options {
  * The receive queue, left in place; a string saying why it cannot be carried. STREAM_BYTES is
  * what the kernel says a stream or seqpacket socket holds, which the copy must match.
  */
-export function readQueue(fd: number, type: number, streamBytes: number, what: string): UnixSocket['queued'] | string {
+export function readQueue(fd: number, type: number, streamBytes: number, peekOff: number, what: string): UnixSocket['queued'] | string {
   const stream = type === UNIX_TYPES.STREAM;
   if (stream && streamBytes > UNIX_QUEUED_MAX) return `${what} (${streamBytes} bytes queued, more than the ${UNIX_QUEUED_MAX} a checkpoint keeps)`;
+  // A stream carries descriptors only with bytes: an empty one has nothing to read.
+  if (stream && streamBytes === 0) return [];
   let peeked;
   try {
-    peeked = peekQueue(fd, stream, stream ? Math.max(streamBytes, 1) : DATAGRAM_MAX);
+    peeked = peekQueue(fd, stream, stream ? streamBytes : DATAGRAM_MAX, peekOff);
   } catch (e) {
     return `${what} (its queue cannot be read: ${(e as Error).message})`;
   }

@@ -1,5 +1,6 @@
 import { unixSockets, type UnixDiag } from '@ferry/sys';
-import { fdInfosOf, type DescribeContext } from './file-kinds.js';
+import type { DescribeContext } from './file-kinds.js';
+import { treeSocketInodes } from './tree-sockets.js';
 
 /** The kernel's unix sockets as one dump sees them, and which of them the tree holds. */
 export interface UnixSocketTable {
@@ -19,22 +20,9 @@ export function unixSocketTable(ctx: DescribeContext): UnixSocketTable {
   return table;
 }
 
-function socketInodesOf(ctx: DescribeContext, pid: number): number[] {
-  const inodes: number[] = [];
-  try {
-    for (const info of fdInfosOf(ctx, pid)) {
-      const m = /^socket:\[(\d+)\]$/.exec(info.target);
-      if (m) inodes.push(Number(m[1]));
-    }
-  } catch {
-    // a zombie or a task that ended: no descriptors
-  }
-  return inodes;
-}
-
 function readTable(ctx: DescribeContext): UnixSocketTable {
   const diag = unixSockets();
-  const inTree = new Set([...ctx.tree].flatMap((pid) => socketInodesOf(ctx, pid)));
+  const inTree = treeSocketInodes(ctx);
   const waitingIn = new Map<number, number>();
   for (const d of diag.values()) for (const client of d.waiting) if (client !== 0) waitingIn.set(client, d.ino);
   return { diag, inTree, waitingIn };

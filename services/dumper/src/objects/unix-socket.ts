@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { UNIX_STATES, UNIX_TYPES, unixAddressText, type UnixSocket } from '@ferry/proto';
-import { copyFdOf, unsentBytes, O_ACCMODE, O_NONBLOCK, type FdInfo, type UnixDiag } from '@ferry/sys';
-import type { DescribeContext, FileDescriber, FileObject } from './file-kinds.js';
+import { unsentBytes, O_ACCMODE, O_NONBLOCK, type FdInfo, type UnixDiag } from '@ferry/sys';
+import { copyOfFd, type DescribeContext, type FileDescriber, type FileObject } from './file-kinds.js';
 import { unixSocketTable, type UnixSocketTable } from './unix-socket-table.js';
 import { readOptions, readQueue } from './unix-socket-state.js';
 
@@ -100,13 +100,14 @@ export const describeUnixSocket: FileDescriber = (pid, info, id, ctx) => {
   // Before the freeze only a refusal counts, and of what the copy reads only this one can refuse:
   // the pidfd_getfd and the options of every other socket are left to the frozen pass.
   if (!ctx.contents && !table.waitingIn.has(d.ino)) return payload(UNREAD_OPTIONS, []);
-  const copy = copyFdOf(pid, info.fd);
+  const copy = copyOfFd(ctx, pid, info.fd);
   try {
     const unsent = unsentToWaiting(info, copy, table, what);
     if (unsent) return unsent;
-    const queued = ctx.contents && d.state !== UNIX_STATES.LISTENING ? readQueue(copy, d.type, d.rqueue, what) : [];
+    const options = readOptions(copy, d);
+    const queued = ctx.contents && d.state !== UNIX_STATES.LISTENING ? readQueue(copy, d.type, d.rqueue, options.peekOff, what) : [];
     if (typeof queued === 'string') return queued;
-    return payload(readOptions(copy), queued);
+    return payload(options, queued);
   } finally {
     fs.closeSync(copy);
   }

@@ -33,7 +33,7 @@ export function ferry(work: string, args: string[]): Stats {
   const t = performance.now();
   const r = spawnSync(process.execPath, [ferryBin, ...args], { env: { ...process.env, FERRY_STATS: statsFile }, encoding: 'utf8' });
   const wallMs = performance.now() - t;
-  if (r.status !== 0) throw new Error(`ferry ${args.join(' ')} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`ferry ${args.join(' ')} failed (${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}): ${r.stderr}`);
   const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as Omit<Stats, 'wallMs' | 'stderr'>;
   fs.rmSync(statsFile);
   return { ...stats, wallMs, stderr: r.stderr };

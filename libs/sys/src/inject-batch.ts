@@ -41,9 +41,8 @@ export function writeScratchCode(mem: ProcMem, scratch: bigint): bigint {
   return scratch;
 }
 
-/** Makes INJ use the runner a scratch page at SCRATCH holds (see writeScratchCode). */
+/** Makes INJ run its tables with the runner a scratch page at SCRATCH holds (see writeScratchCode); single calls keep their syscall instruction. */
 export function useScratchCode(inj: Injector, scratch: bigint): void {
-  inj.syscallAddr = scratch;
   inj.batchAddr = scratch + BigInt(RUNNER_OFFSET);
   inj.scratchBase = SCRATCH_CODE_BYTES;
 }
@@ -92,7 +91,8 @@ function groupBytes(group: BatchCall[]): number {
   return bytes;
 }
 
-interface Placed { group: BatchCall[]; entryAt: number[]; outAt: (number | null)[] }
+/** Where each call's entry and its out room (offset and length) sit in the table region. */
+interface Placed { group: BatchCall[]; entryAt: number[]; outAt: ({ at: number; length: number } | null)[] }
 
 /** Writes V as a 64-bit word; numbers stay numbers (user addresses are below 2^47), the common case. */
 function put64(buf: Buffer, at: number, v: number | bigint): void {
@@ -130,7 +130,7 @@ function layOut(groups: BatchCall[][], buf: Buffer, baseAddr: bigint): Placed[] 
         } else if ('outOf' in a) {
           const o = p.outAt[a.outOf];
           if (a.outOf >= i || o == null) throw new Error(`injected call ${c.name} reads the room of a call not before it`);
-          value = base + o + a.offset;
+          value = base + o.at + a.offset;
           flags |= 1 << j;
         } else if ('data' in a) {
           a.data.copy(buf, room);
@@ -138,7 +138,7 @@ function layOut(groups: BatchCall[][], buf: Buffer, baseAddr: bigint): Placed[] 
           room += align16(a.data.length);
         } else {
           buf.fill(0, room, room + a.out);
-          p.outAt[i] = room;
+          p.outAt[i] = { at: room, length: a.out };
           value = base + room;
           room += align16(a.out);
         }
@@ -171,7 +171,7 @@ function runTable(inj: Injector, groups: BatchCall[][], bytes: number): CallResu
       const c = p.group[i]!;
       const ret = back.readBigInt64LE(p.entryAt[i]! + 64);
       const o = p.outAt[i];
-      const out = o == null ? undefined : Buffer.from(back.subarray(o, o + (c.args.find((a) => typeof a === 'object' && 'out' in a) as { out: number }).out));
+      const out = o == null ? undefined : Buffer.from(back.subarray(o.at, o.at + o.length));
       results.push({ ret, out });
       if (ret !== NOT_RUN && isSyscallError(ret) && !c.mayFail) throw new BatchError(c.name, Number(-ret), `in task ${inj.pid}`, done);
     }

@@ -25,7 +25,7 @@ function withTracedSleep(withRunner: boolean, body: (inj: Injector, pid: number)
     const page = inj.call('mmap', SYS.mmap, 0, SCRATCH, 7, 0x22, -1, 0);
     inj.scratch = { addr: page, size: SCRATCH };
     if (withRunner) {
-      writeScratchCode(mem, page);
+      inj.syscallAddr = writeScratchCode(mem, page);
       useScratchCode(inj, page);
     } else inj.scratchBase = 256;
     body(inj, pid);

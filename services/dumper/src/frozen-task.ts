@@ -104,8 +104,6 @@ export class FrozenTask {
         if (!isSyscallError(rwx)) {
           writeScratchCode(this.writer!, addr);
           useScratchCode(inj, addr);
-          // Single calls keep the task's own syscall instruction: the last one unmaps the scratch page.
-          inj.syscallAddr = syscallAddr;
         }
         this.adoptSavedMask(thread);
       }

@@ -39,7 +39,7 @@ export class Stub {
       const injector = new Injector(pid, ptrace.getRegs(pid), vdso.start + BigInt(at), mem);
       const scratch = findFreeRange([...imageRanges, ...maps], BigInt(SCRATCH_SIZE));
       injector.call('mmap', SYS.mmap, scratch, SCRATCH_SIZE, PROT_RWX, MAP_PRIVATE_ANON_FIXED_NOREPLACE, -1, 0);
-      writeScratchCode(mem, scratch);
+      injector.syscallAddr = writeScratchCode(mem, scratch);
       injector.scratch = { addr: scratch, size: SCRATCH_SIZE };
       useScratchCode(injector, scratch);
       return new Stub(pid, injector);

@@ -158,7 +158,7 @@ export function mapVmas(task: RestoringTask, vmas: Vma[], receivesPages: (v: Vma
     for (const v of vmas) {
       if (isSpecial(v.kind) || v.kind === VmaKind.SYSV_SHM) continue;
       const prot = receivesPages(v) ? v.prot | PROT_WRITE : v.prot;
-      if (v.kind === VmaKind.ANON_SHARED && shared.has(v.shmid)) runEach(inj, mmaps.splice(0)); // its first mapping may be one of those
+      if (v.kind === VmaKind.ANON_SHARED && shared.get(v.shmid)?.pid === task.pid) runEach(inj, mmaps.splice(0)); // its first mapping is one of those
       if (v.kind === VmaKind.ANON_SHARED && mapSharedAnon(task, v, prot, shared)) continue;
       if (v.kind === VmaKind.ANON_PRIVATE || v.kind === VmaKind.ANON_SHARED) {
         const flags = (v.kind === VmaKind.ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED | (v.growsdown ? MAP_GROWSDOWN : 0);
